@@ -1,0 +1,42 @@
+# `make run` and `make test` set everything up on a fresh machine.
+# Dependencies are pinned in poetry.lock; they are installed into .venv with pip
+# (hash-checked), which works wherever pip reaches a package index.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install run test lint format migrate lock clean
+
+install: $(STAMP)
+
+$(STAMP): poetry.lock pyproject.toml
+	@poetry export --help >/dev/null 2>&1 \
+		|| $(PYTHON) -m pip install --quiet "poetry>=2.1,<3" "poetry-plugin-export>=1.9"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	poetry export --with dev --format requirements.txt --output $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/requirements.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py runserver 8000
+
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+# Re-resolve poetry.lock after changing dependencies in pyproject.toml.
+lock:
+	$(PYTHON) scripts/lock.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

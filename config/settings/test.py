@@ -1,0 +1,7 @@
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SMS_GATEWAY = "referral.accounts.sms.LocmemGateway"
+SMS_CONSOLE_DELAY_SECONDS = (0.0, 0.0)
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import path
+
+from referral.accounts import api as accounts_api
+from referral.core import views as core_views
+from referral.invites import api as invites_api
+
+urlpatterns = [
+    path("api/auth/request_code/", accounts_api.RequestCodeView.as_view(), name="request-code"),
+    path("api/auth/verify_code/", accounts_api.VerifyCodeView.as_view(), name="verify-code"),
+    path("api/auth/token/refresh/", accounts_api.RefreshView.as_view(), name="token-refresh"),
+    path("api/auth/logout/", accounts_api.LogoutView.as_view(), name="logout"),
+    path("api/profile_back/", invites_api.ProfileView.as_view(), name="profile"),
+    path(
+        "api/profile_back/activate_invite/",
+        invites_api.ActivateInviteView.as_view(),
+        name="activate-invite",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = core_views.bad_request
+handler404 = core_views.not_found
+handler500 = core_views.server_error

@@ -1,0 +1,53 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from . import services
+from .models import Phone, User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["phone"]
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationForm
+    form = UserEditForm
+    list_display = ["phone", "invite_code", "invited_by", "invited_at", "date_joined", "is_staff"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["phone", "invite_code", "invited_by__phone", "invited_by__invite_code"]
+    ordering = ["-date_joined"]
+    raw_id_fields = ["invited_by"]
+    readonly_fields = ["invite_code", "date_joined", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["phone", "password", "invite_code"]}),
+        ("Referral", {"fields": ["invited_by", "invited_at"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["date_joined", "last_login"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "password1", "password2"]})]
+    filter_horizontal = ["groups"]
+
+
+@admin.register(Phone)
+class PhoneAdmin(admin.ModelAdmin):
+    list_display = ["number", "failed_attempts", "paused_until", "locked_at"]
+    list_filter = [("locked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["number"]
+    readonly_fields = ["number", "failed_attempts", "paused_until", "locked_at"]
+    actions = ["unlock"]
+
+    @admin.action(description="Unlock: clear failures, pause and lock")
+    def unlock(self, request, queryset):
+        for phone in queryset:
+            services.unlock_phone(phone=phone)
+        self.message_user(request, f"Unlocked {queryset.count()} number(s).", messages.SUCCESS)

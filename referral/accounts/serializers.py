@@ -1,0 +1,80 @@
+import re
+
+import phonenumbers
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from referral.invites.codes import normalize_invite_code
+
+_SMS_CAPABLE = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+class MobilePhoneField(PhoneNumberField):
+    """A mobile number from an allowed country, returned in E.164."""
+
+    default_error_messages = {
+        "invalid": _("Enter a valid mobile phone number, for example +79991234567."),
+        "region": _("Phone numbers from this country are not supported."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, **kwargs)
+
+    def to_internal_value(self, data):
+        number = super().to_internal_value(data)
+        if phonenumbers.number_type(number) not in _SMS_CAPABLE:
+            self.fail("invalid")
+        if phonenumbers.region_code_for_number(number) not in settings.PHONE_ALLOWED_REGIONS:
+            self.fail("region")
+        return number.as_e164
+
+
+class LoginCodeField(serializers.CharField):
+    default_error_messages = {"invalid": _("Enter the code from the SMS: {length} digits.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=16, **kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        if not re.fullmatch(rf"[0-9]{{{settings.OTP_LENGTH}}}", code):
+            self.fail("invalid", length=settings.OTP_LENGTH)
+        return code
+
+
+class InviteCodeField(serializers.CharField):
+    """Forgiving input: case, spaces, hyphens and look-alike letters do not matter."""
+
+    default_error_messages = {"invalid": _("An invite code is 6 letters and digits.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, **kwargs)
+
+    def to_internal_value(self, data):
+        code = normalize_invite_code(super().to_internal_value(data))
+        if code is None:
+            self.fail("invalid")
+        return code
+
+
+class RequestCodeSerializer(serializers.Serializer):
+    phone = MobilePhoneField()
+
+
+class VerifyCodeSerializer(serializers.Serializer):
+    phone = MobilePhoneField()
+    code = LoginCodeField()
+    invite_code = InviteCodeField(required=False, allow_blank=True)
+
+
+class ActivateInviteSerializer(serializers.Serializer):
+    code = InviteCodeField()
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)

@@ -1,0 +1,173 @@
+"""Login by SMS code: the rules live here; the API and the pages call these functions."""
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Min, Q
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from referral.core import ratelimit
+from referral.core.errors import (
+    CodeExpired,
+    CodeInvalid,
+    DomainError,
+    PhoneLocked,
+    PhonePaused,
+    SmsBudgetExhausted,
+    Throttled,
+    TooManyAttempts,
+)
+from referral.invites.codes import new_invite_code
+from referral.invites.services import activate_invite
+
+from .models import Phone, PhoneCode, User
+from .tasks import send_login_code
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def request_code(*, phone: str, ip: str, now: datetime) -> None:
+    """Send a new login code to `phone` (E.164), superseding any earlier one."""
+    ratelimit.hit(f"request_code:ip:{ip}", limit=settings.OTP_PER_IP_PER_HOUR, window=3600, now=now)
+    code = f"{secrets.randbelow(10**settings.OTP_LENGTH):0{settings.OTP_LENGTH}d}"
+    with transaction.atomic():
+        Phone.objects.get_or_create(number=phone)
+        guard = Phone.objects.select_for_update().get(number=phone)
+        _ensure_not_blocked(guard, now)
+        _ensure_can_send(guard, now)
+        PhoneCode.objects.create(
+            phone=guard,
+            code_hash=_hash(phone, code),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+        )
+        transaction.on_commit(partial(send_login_code.enqueue, phone, code))
+
+
+def verify_code(*, phone: str, code: str, now: datetime) -> tuple[User, bool]:
+    """Check `code` for `phone`; return the user (created on first login) and whether it is new.
+
+    Wrong guesses are counted before comparing and saved even though an error is raised.
+    """
+    with transaction.atomic():
+        guard = Phone.objects.select_for_update().filter(number=phone).first()
+        if guard is None:
+            raise CodeInvalid()
+        _ensure_not_blocked(guard, now)
+        current = guard.codes.order_by("-created_at", "-id").first()
+        if current is None or current.used_at is not None:
+            raise CodeInvalid()
+        if current.expires_at <= now:
+            raise CodeExpired()
+        if current.attempts >= settings.OTP_MAX_ATTEMPTS:
+            raise TooManyAttempts()
+
+        current.attempts += 1
+        error: DomainError | None = None
+        if constant_time_compare(current.code_hash, _hash(phone, code)):
+            current.used_at = now
+            guard.failed_attempts = 0
+            guard.paused_until = None
+        else:
+            guard.failed_attempts += 1
+            if guard.failed_attempts >= settings.LOGIN_FAILURES_BEFORE_LOCK:
+                guard.locked_at = now
+            elif guard.failed_attempts % settings.LOGIN_FAILURES_BEFORE_PAUSE == 0:
+                guard.paused_until = now + timedelta(seconds=settings.LOGIN_PAUSE_SECONDS)
+            exhausted = current.attempts >= settings.OTP_MAX_ATTEMPTS
+            error = TooManyAttempts() if exhausted else CodeInvalid()
+        current.save(update_fields=["attempts", "used_at"])
+        guard.save(update_fields=["failed_attempts", "paused_until", "locked_at"])
+        if error is None:
+            user, created = _get_or_create_user(phone, now)
+    if error is not None:
+        raise error
+    return user, created
+
+
+@dataclass(frozen=True)
+class Login:
+    user: User
+    created: bool
+    invite_error: DomainError | None = None
+
+
+def log_in(
+    *, phone: str, code: str, ip: str, now: datetime, invite_code: str | None = None
+) -> Login:
+    """Verify the code; on sign-up also activate `invite_code` (its failure keeps the login)."""
+    ratelimit.hit(f"verify:ip:{ip}", limit=settings.VERIFY_PER_IP_PER_HOUR, window=3600, now=now)
+    user, created = verify_code(phone=phone, code=code, now=now)
+    invite_error = None
+    if created and invite_code:
+        try:
+            activate_invite(user=user, code=invite_code, now=now)
+        except DomainError as error:
+            invite_error = error
+    return Login(user=user, created=created, invite_error=invite_error)
+
+
+def unlock_phone(*, phone: Phone) -> None:
+    """Operator action: clear the failure count, pause and lock."""
+    Phone.objects.filter(pk=phone.pk).update(failed_attempts=0, paused_until=None, locked_at=None)
+
+
+def _hash(phone: str, code: str) -> str:
+    return salted_hmac("referral.login-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _ensure_not_blocked(guard: Phone, now: datetime) -> None:
+    if guard.locked_at is not None:
+        raise PhoneLocked()
+    if guard.paused_until is not None and guard.paused_until > now:
+        raise PhonePaused(retry_after=_seconds_until(guard.paused_until, now))
+
+
+def _ensure_can_send(guard: Phone, now: datetime) -> None:
+    last = guard.codes.order_by("-created_at", "-id").first()
+    if last is not None and last.used_at is None:
+        resend_at = last.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS)
+        if now < resend_at:
+            raise Throttled(retry_after=_seconds_until(resend_at, now))
+
+    sent = guard.codes.filter(created_at__gt=now - DAY).aggregate(
+        day=Count("id"),
+        first_of_day=Min("created_at"),
+        hour=Count("id", filter=Q(created_at__gt=now - HOUR)),
+        first_of_hour=Min("created_at", filter=Q(created_at__gt=now - HOUR)),
+    )
+    if sent["hour"] >= settings.OTP_PER_PHONE_PER_HOUR:
+        raise Throttled(retry_after=_seconds_until(sent["first_of_hour"] + HOUR, now))
+    if sent["day"] >= settings.OTP_PER_PHONE_PER_DAY:
+        raise Throttled(retry_after=_seconds_until(sent["first_of_day"] + DAY, now))
+
+    if PhoneCode.objects.filter(created_at__gt=now - DAY).count() >= settings.SMS_DAILY_BUDGET:
+        raise SmsBudgetExhausted(retry_after=3600)
+
+
+def _get_or_create_user(phone: str, now: datetime) -> tuple[User, bool]:
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        return user, False
+    for _ in range(10):
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(
+                    phone=phone, invite_code=new_invite_code(), date_joined=now
+                ), True
+        except IntegrityError:
+            user = User.objects.filter(phone=phone).first()
+            if user is not None:  # created meanwhile by someone else
+                return user, False
+            # otherwise the invite code collided: draw another
+    raise RuntimeError("Could not draw a free invite code in 10 tries.")

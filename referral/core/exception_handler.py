@@ -1,0 +1,64 @@
+"""Every API error becomes {"detail": message, "code": machine_code} (+ "field"/"errors")."""
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError, TokenInvalid
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return error_response(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: let Django log it and answer 500
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_body(exc.detail)
+    else:
+        message, code = _first_error(exc.detail)
+        if code == "token_not_valid":
+            message = TokenInvalid.message
+        response.data = {"detail": str(message), "code": code}
+    return response
+
+
+def error_response(error: DomainError) -> Response:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return Response(
+        {"detail": str(error.message), "code": error.code}, status=error.status, headers=headers
+    )
+
+
+def _first_error(detail):
+    """The first ErrorDetail in a nested detail, with its code."""
+    if isinstance(detail, dict):
+        detail = detail.get("detail", next(iter(detail.values()), ""))
+        return _first_error(detail)
+    if isinstance(detail, list):
+        return _first_error(detail[0] if detail else "")
+    return detail, getattr(detail, "code", "error")
+
+
+def _validation_body(detail) -> dict:
+    if not isinstance(detail, dict):
+        detail = {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+    errors = {field: [str(m) for m in _flatten(messages)] for field, messages in detail.items()}
+    field, messages = next(iter(detail.items()))
+    message, code = _first_error(messages)
+    body = {"detail": str(message), "code": code}
+    if field != "non_field_errors":
+        body["field"] = field
+    body["errors"] = errors
+    return body
+
+
+def _flatten(messages):
+    if isinstance(messages, dict):
+        for value in messages.values():
+            yield from _flatten(value)
+    elif isinstance(messages, list):
+        for value in messages:
+            yield from _flatten(value)
+    else:
+        yield messages

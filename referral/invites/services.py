@@ -1,0 +1,72 @@
+"""Activating someone else's invite code."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from referral.core import ratelimit
+from referral.core.errors import InviteAlreadyActivated, InviteCycle, InviteNotFound, InviteOwn
+
+
+def activate_invite(*, user, code: str, now: datetime):
+    """Record that `user` was invited by the owner of `code` (canonical form); return the owner.
+
+    Once per user, never one's own code, never a code from one's own downline.
+    """
+    from referral.accounts.models import User
+
+    ratelimit.hit(
+        f"activate:user:{user.pk}",
+        limit=settings.INVITE_ACTIVATIONS_PER_USER_PER_HOUR,
+        window=3600,
+        now=now,
+    )
+    with transaction.atomic():
+        _serialize_activations()
+        if User.objects.filter(pk=user.pk, invited_by__isnull=False).exists():
+            raise InviteAlreadyActivated()
+        inviter = User.objects.filter(invite_code=code).first()
+        if inviter is None:
+            raise InviteNotFound()
+        if inviter.pk == user.pk:
+            raise InviteOwn()
+        if _is_in_upline(user.pk, of=inviter.pk):
+            raise InviteCycle()
+        # The condition makes "once" hold even if the checks above raced.
+        updated = User.objects.filter(pk=user.pk, invited_by__isnull=True).update(
+            invited_by=inviter, invited_at=now
+        )
+        if not updated:
+            raise InviteAlreadyActivated()
+    user.invited_by, user.invited_at = inviter, now
+    return inviter
+
+
+def _serialize_activations() -> None:
+    """Cycles are a property of the whole tree, so activations run one at a time.
+
+    On PostgreSQL a transaction-scoped advisory lock does it; SQLite transactions
+    here are IMMEDIATE and already serialized. Activations are rare (once per user).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x1A7E])
+
+
+def _is_in_upline(user_id: int, *, of: int) -> bool:
+    """Whether `user_id` invited `of`, directly or through others."""
+    from referral.accounts.models import User
+
+    table = connection.ops.quote_name(User._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE upline(id) AS (
+            SELECT invited_by_id FROM {table} WHERE id = %s
+            UNION
+            SELECT u.invited_by_id FROM {table} u JOIN upline ON u.id = upline.id
+        )
+        SELECT 1 FROM upline WHERE id = %s
+    """  # noqa: S608 - the table name comes from the model, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [of, user_id])
+        return cursor.fetchone() is not None
