@@ -14,6 +14,17 @@ _SMS_CAPABLE = {
 }
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers instead of turning them into text."""
+
+    default_error_messages = {"not_text": _("Must be a string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
 class MobilePhoneField(PhoneNumberField):
     """A mobile number from an allowed country, returned in E.164."""
 
@@ -26,6 +37,8 @@ class MobilePhoneField(PhoneNumberField):
         super().__init__(max_length=32, **kwargs)
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         number = super().to_internal_value(data)
         if phonenumbers.number_type(number) not in _SMS_CAPABLE:
             self.fail("invalid")
@@ -34,7 +47,7 @@ class MobilePhoneField(PhoneNumberField):
         return number.as_e164
 
 
-class LoginCodeField(serializers.CharField):
+class LoginCodeField(StrictCharField):
     default_error_messages = {"invalid": _("Enter the code from the SMS: {length} digits.")}
 
     def __init__(self, **kwargs):
@@ -47,7 +60,7 @@ class LoginCodeField(serializers.CharField):
         return code
 
 
-class InviteCodeField(serializers.CharField):
+class InviteCodeField(StrictCharField):
     """Forgiving input: case, spaces, hyphens and look-alike letters do not matter."""
 
     default_error_messages = {"invalid": _("An invite code is 6 letters and digits.")}
@@ -77,4 +90,4 @@ class ActivateInviteSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096)

@@ -1,0 +1,62 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from referral.accounts import sms
+
+from .factories import PHONE
+
+
+@pytest.fixture(autouse=True)
+def _clean_state():
+    cache.clear()
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def send_code(api, django_capture_on_commit_callbacks):
+    """Ask the API for a code and return the code the SMS carried."""
+
+    def send(phone=PHONE, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.post("/api/auth/request_code/", {"phone": phone}, format="json", **extra)
+        assert response.status_code == 200, response.json()
+        return sms.outbox[-1].text.rsplit(" ", 1)[-1]
+
+    return send
+
+
+@pytest.fixture
+def log_in(api, send_code):
+    """Log in through the API; return the verify_code response body."""
+
+    def log_in(phone=PHONE, **body):
+        code = send_code(phone)
+        response = api.post(
+            "/api/auth/verify_code/", {"phone": phone, "code": code, **body}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+        return response.json()
+
+    return log_in
+
+
+@pytest.fixture
+def authed(log_in):
+    """An API client logged in as a fresh user, with `.user_body` holding the login response."""
+
+    def make(phone=PHONE):
+        body = log_in(phone)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+        client.user_body = body
+        return client
+
+    return make

@@ -1,0 +1,22 @@
+"""Test data made through the real code paths."""
+
+from itertools import count
+
+from django.utils import timezone
+
+from referral.accounts.models import User
+
+PHONE = "+79991234567"
+_numbers = count(1000000)
+
+
+def new_phone() -> str:
+    return f"+7999{next(_numbers):07d}"
+
+
+def make_user(phone: str | None = None, *, invited_by: User | None = None) -> User:
+    user = User.objects.create_user(phone=phone or new_phone())
+    if invited_by is not None:
+        user.invited_by, user.invited_at = invited_by, timezone.now()
+        user.save(update_fields=["invited_by", "invited_at"])
+    return user

@@ -1,0 +1,35 @@
+import pytest
+from django.conf import settings
+
+from referral.invites.codes import new_invite_code, normalize_invite_code
+
+
+def test_new_codes_are_six_characters_from_the_unambiguous_alphabet():
+    codes = {new_invite_code() for _ in range(500)}
+
+    assert all(len(code) == 6 for code in codes)
+    assert set("".join(codes)) <= set(settings.INVITE_CODE_ALPHABET)
+    assert not set("".join(codes)) & set("ILOU")
+    assert len(codes) == 500
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("C0AL3D", "C0A13D"),
+        ("c0al3d", "C0A13D"),
+        ("  c0a-l3d ", "C0A13D"),
+        ("COAL3D", "C0A13D"),
+        ("ab cd ef", "ABCDEF"),
+        ("i1l1o0", "111100"),
+    ],
+)
+def test_input_is_forgiving(typed, canonical):
+    assert normalize_invite_code(typed) == canonical
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "ABCDE", "ABCDEFG", "ABCDEU", "ABC\x00EF", "ABCDE!", "１２３４５６", "АБВГДЕ"]
+)
+def test_what_cannot_be_a_code_is_refused(typed):
+    assert normalize_invite_code(typed) is None
