@@ -22,6 +22,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "referral.core",  # before staticfiles: its runserver takes precedence
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
