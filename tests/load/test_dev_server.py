@@ -44,6 +44,6 @@ def test_one_hundred_concurrent_requests_for_different_phones_all_get_their_sms(
         answered = time.monotonic() - started
         sms = server.wait_for_lines(lambda line: line.startswith("[SMS]"), 100)
 
-    print(f"\n100 concurrent request_code answered in {answered:.2f} s")  # noqa: T201
+    print(f"\n100 concurrent request_code answered in {answered:.2f} s")
     assert statuses == [200] * 100
     assert {line.split()[2].rstrip(":") for line in sms} == set(phones)
