@@ -269,3 +269,13 @@ def test_log_in_ignores_the_invite_code_for_an_existing_user(request_code, now):
 
     assert not login.created
     assert User.objects.get(pk=user.pk).invited_by is None
+
+
+def test_sign_up_draws_another_invite_code_after_a_collision(request_code, now, monkeypatch):
+    taken = make_user().invite_code
+    draws = iter([taken, taken, "NEWC0D"])
+    monkeypatch.setattr(services, "new_invite_code", lambda: next(draws))
+
+    user, created = services.verify_code(phone=PHONE, code=request_code(now=now), now=now)
+
+    assert created and user.invite_code == "NEWC0D"
