@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run test lint format migrate lock clean
+.PHONY: install system-deps run test format migrate lock screenshots clean
 
 install: $(STAMP)
 
@@ -25,7 +25,10 @@ migrate: install
 run: migrate
 	$(PY) manage.py runserver 8000
 
-test: install
+system-deps:
+	scripts/install-system-deps.sh
+
+test: install system-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
@@ -33,6 +36,9 @@ test: install
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+screenshots: install system-deps
+	$(PY) scripts/screenshots.py
 
 # Re-resolve poetry.lock after changing dependencies in pyproject.toml.
 lock:

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from referral.accounts import api as accounts_api
 from referral.core import views as core_views
@@ -17,6 +17,7 @@ urlpatterns = [
         name="activate-invite",
     ),
     path("admin/", admin.site.urls),
+    path("", include("referral.web.urls")),
 ]
 
 handler400 = core_views.bad_request

@@ -133,12 +133,24 @@ def _ensure_not_blocked(guard: Phone, now: datetime) -> None:
         raise PhonePaused(retry_after=_seconds_until(guard.paused_until, now))
 
 
+def seconds_until_resend(*, phone: str, now: datetime) -> int:
+    """How long `phone` must wait for another code (0: it may ask now)."""
+    last = PhoneCode.objects.filter(phone__number=phone).order_by("-created_at", "-id").first()
+    resend_at = _resend_at(last)
+    return _seconds_until(resend_at, now) if resend_at and resend_at > now else 0
+
+
+def _resend_at(last: PhoneCode | None) -> datetime | None:
+    """The cooldown after a code ends early once the code is used."""
+    if last is None or last.used_at is not None:
+        return None
+    return last.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS)
+
+
 def _ensure_can_send(guard: Phone, now: datetime) -> None:
-    last = guard.codes.order_by("-created_at", "-id").first()
-    if last is not None and last.used_at is None:
-        resend_at = last.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS)
-        if now < resend_at:
-            raise Throttled(retry_after=_seconds_until(resend_at, now))
+    resend_at = _resend_at(guard.codes.order_by("-created_at", "-id").first())
+    if resend_at is not None and now < resend_at:
+        raise Throttled(retry_after=_seconds_until(resend_at, now))
 
     sent = guard.codes.filter(created_at__gt=now - DAY).aggregate(
         day=Count("id"),

@@ -1,13 +1,10 @@
+from django.db.models import QuerySet
+
 from referral.accounts.models import User
 
 
 def get_profile(*, user: User) -> dict:
     """The profile as the API shows it; three queries whatever the number of invitees."""
-    invited_by_code = None
-    if user.invited_by_id is not None:
-        invited_by_code = (
-            User.objects.filter(pk=user.invited_by_id).values_list("invite_code", flat=True).first()
-        )
     invited_users = (
         User.objects.filter(invited_by=user)
         .order_by("invited_at", "id")
@@ -16,6 +13,20 @@ def get_profile(*, user: User) -> dict:
     return {
         "phone_number": str(user.phone),
         "invite_code": user.invite_code,
-        "invited_by_code": invited_by_code,
+        "invited_by_code": invited_by_code(user),
         "invited_users": [str(phone) for phone in invited_users],
     }
+
+
+def invitees_newest_first(*, user: User) -> QuerySet:
+    return (
+        User.objects.filter(invited_by=user)
+        .order_by("-invited_at", "-id")
+        .values("phone", "invited_at")
+    )
+
+
+def invited_by_code(user: User) -> str | None:
+    if user.invited_by_id is None:
+        return None
+    return User.objects.filter(pk=user.invited_by_id).values_list("invite_code", flat=True).first()

@@ -1,0 +1,29 @@
+// Small enhancements; every page works without them.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    if (!navigator.clipboard) continue;
+    button.hidden = false;
+    const label = button.textContent;
+    button.addEventListener("click", async () => {
+      await navigator.clipboard.writeText(button.dataset.copy);
+      button.textContent = "✓ " + label;
+      setTimeout(() => { button.textContent = label; }, 1500);
+    });
+  }
+
+  const resend = document.getElementById("resend");
+  if (resend && Number(resend.dataset.wait) > 0) {
+    let left = Number(resend.dataset.wait);
+    const tick = () => {
+      left -= 1;
+      if (left <= 0) {
+        resend.disabled = false;
+        resend.textContent = resend.dataset.label;
+        clearInterval(timer);
+      } else {
+        resend.textContent = resend.dataset.template.replace("%(seconds)s", left);
+      }
+    };
+    const timer = setInterval(tick, 1000);
+  }
+});

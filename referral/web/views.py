@@ -1,0 +1,188 @@
+"""The pages: the same services as the JSON API, with session login instead of tokens."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from referral.accounts import services
+from referral.accounts.serializers import (
+    ActivateInviteSerializer,
+    RequestCodeSerializer,
+    VerifyCodeSerializer,
+)
+from referral.core.errors import DomainError, Throttled
+from referral.core.http import client_ip
+from referral.invites import selectors
+from referral.invites.codes import normalize_invite_code
+from referral.invites.services import activate_invite
+
+PHONE_KEY = "login_phone"
+INVITE_KEY = "invite_code"
+INVITEES_PER_PAGE = 20
+
+
+def home(request):
+    return redirect("web:profile" if request.user.is_authenticated else "web:phone")
+
+
+def share(request, code):
+    return redirect(f"{reverse('web:phone')}?{urlencode({'invite': code})}")
+
+
+@require_http_methods(["GET", "POST"])
+def phone(request):
+    invite = normalize_invite_code(request.GET.get("invite", ""))
+    if request.user.is_authenticated:
+        query = f"?{urlencode({'invite': invite})}" if invite else ""
+        return redirect(reverse("web:profile") + query)
+    if invite:
+        request.session[INVITE_KEY] = invite
+
+    error = None
+    if request.method == "POST":
+        serializer = RequestCodeSerializer(data=request.POST)
+        if serializer.is_valid():
+            number = serializer.validated_data["phone"]
+            try:
+                services.request_code(phone=number, ip=client_ip(request), now=timezone.now())
+            except Throttled as throttled:
+                if not services.seconds_until_resend(phone=number, now=timezone.now()):
+                    error = throttled.message
+                else:  # a code was sent moments ago: let them type it
+                    request.session[PHONE_KEY] = number
+                    messages.info(request, _("A code was already sent to this number."))
+                    return redirect("web:code")
+            except DomainError as refused:
+                error = refused.message
+            else:
+                request.session[PHONE_KEY] = number
+                return redirect("web:code")
+        else:
+            error = _first_error(serializer)
+    return render(
+        request,
+        "web/phone.html",
+        {
+            "error": error,
+            "phone": request.POST.get("phone", ""),
+            "invite": request.session.get(INVITE_KEY),
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def code(request):
+    number = request.session.get(PHONE_KEY)
+    if not number:
+        return redirect("web:phone")
+
+    error = None
+    if request.method == "POST":
+        serializer = VerifyCodeSerializer(
+            data={"phone": number, "code": request.POST.get("code", "")}
+        )
+        if serializer.is_valid():
+            invite = request.session.get(INVITE_KEY)
+            try:
+                login = services.log_in(
+                    phone=number,
+                    code=serializer.validated_data["code"],
+                    invite_code=invite,
+                    ip=client_ip(request),
+                    now=timezone.now(),
+                )
+            except DomainError as refused:
+                error = refused.message
+            else:
+                auth_login(request, login.user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session.pop(PHONE_KEY, None)
+                request.session.pop(INVITE_KEY, None)
+                if login.invite_error is not None:
+                    messages.warning(
+                        request,
+                        _("The invite code %(code)s was not activated: %(reason)s")
+                        % {"code": invite, "reason": login.invite_error.message},
+                    )
+                elif login.created and invite:
+                    messages.success(request, _("Invite code activated"))
+                return redirect("web:profile")
+        else:
+            error = _first_error(serializer)
+    wait = services.seconds_until_resend(phone=number, now=timezone.now())
+    return render(
+        request,
+        "web/code.html",
+        {"phone": number, "error": error, "wait": wait, "length": settings.OTP_LENGTH},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+def resend(request):
+    number = request.session.get(PHONE_KEY)
+    if not number:
+        return redirect("web:phone")
+    try:
+        services.request_code(phone=number, ip=client_ip(request), now=timezone.now())
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Code sent"))
+    return redirect("web:code")
+
+
+@login_required
+def profile(request):
+    return _profile(request)
+
+
+@login_required
+@require_POST
+def activate(request):
+    serializer = ActivateInviteSerializer(data=request.POST)
+    if not serializer.is_valid():
+        return _profile(request, error=_first_error(serializer))
+    try:
+        activate_invite(
+            user=request.user, code=serializer.validated_data["code"], now=timezone.now()
+        )
+    except DomainError as refused:
+        return _profile(request, error=refused.message)
+    messages.success(request, _("Invite code activated"))
+    return redirect("web:profile")
+
+
+@require_POST
+def logout(request):
+    auth_logout(request)
+    return redirect("web:phone")
+
+
+def _profile(request, *, error=None):
+    user = request.user
+    page = Paginator(selectors.invitees_newest_first(user=user), INVITEES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "invited_by_code": selectors.invited_by_code(user),
+        "share_url": request.build_absolute_uri(reverse("web:share", args=[user.invite_code])),
+        "page": page,
+        "error": error,
+        "typed_code": request.POST.get("code") or request.GET.get("invite", ""),
+    }
+    return render(request, "web/profile.html", context, status=400 if error else 200)
+
+
+def _first_error(serializer) -> str:
+    messages_by_field = next(iter(serializer.errors.values()))
+    return str(messages_by_field[0])

@@ -1,0 +1,142 @@
+"""The pages in a real Chromium against a real runserver."""
+
+from itertools import count
+
+import pytest
+
+from ..browser_support import DESKTOP_SIZE, PHONE_SIZE, last_code
+
+pytestmark = pytest.mark.live
+
+_numbers = count(1)
+
+
+def fresh_phone() -> str:
+    return f"+7999555{next(_numbers):04d}"
+
+
+def log_in(page, server, phone, start="/ui/phone/"):
+    page.goto(server.url + start)
+    page.fill("#phone", phone)
+    page.click("text=Получить код")
+    page.wait_for_url("**/ui/code/")
+    page.fill("#code", last_code(server, phone))
+    page.click("form:not(.resend) button[type=submit]")
+    page.wait_for_url("**/ui/profile/")
+
+
+def test_the_whole_flow_in_two_browsers(server, new_page):
+    alice, bob = new_page(viewport=DESKTOP_SIZE), new_page(viewport=PHONE_SIZE)
+    alice_phone, bob_phone = fresh_phone(), fresh_phone()
+    log_in(alice, server, alice_phone)
+    log_in(bob, server, bob_phone)
+    alice_code = alice.inner_text("#invite-code")
+
+    bob.fill("#invite", alice_code.lower())
+    bob.click("text=Активировать")
+
+    assert bob.locator(".message.success").inner_text() == "Инвайт-код успешно активирован"
+    assert alice_code in bob.inner_text("main")
+    alice.reload()
+    assert alice.inner_text("#invited-count") == "1"
+    assert bob_phone in alice.inner_text(".invitees")
+
+
+def test_a_wrong_code_is_shown_next_to_the_field(server, new_page):
+    page = new_page()
+    phone = fresh_phone()
+    page.goto(server.url + "/ui/phone/")
+    page.fill("#phone", phone)
+    page.click("text=Получить код")
+    code = last_code(server, phone)
+
+    page.fill("#code", f"{(int(code) + 1) % 10000:04d}")
+    page.click("form:not(.resend) button[type=submit]")
+
+    assert page.inner_text("#code-error") == "Неверный код. Проверьте его или запросите новый."
+    assert page.get_attribute("#code", "aria-invalid") == "true"
+
+
+def test_the_resend_button_counts_down_then_sends_again(server, new_page):
+    page = new_page()
+    phone = fresh_phone()
+    page.goto(server.url + "/ui/phone/")
+    page.fill("#phone", phone)
+    page.click("text=Получить код")
+    page.wait_for_url("**/ui/code/")
+
+    resend = page.locator("#resend")
+    assert resend.is_disabled()
+    assert "через" in resend.inner_text()
+    page.locator("#resend:not([disabled])").wait_for(timeout=6000)
+    assert resend.inner_text() == "Отправить ещё раз"
+    resend.click()
+
+    assert page.locator(".message.success").inner_text() == "Код отправлен"
+    last_code(server, phone, count=2)
+
+
+def test_a_share_link_activates_on_first_login(server, new_page):
+    inviter, guest = new_page(), new_page()
+    log_in(inviter, server, fresh_phone())
+    share_url = inviter.input_value("#share-link")
+    inviter_code = inviter.inner_text("#invite-code")
+
+    log_in(guest, server, fresh_phone(), start=share_url.removeprefix(server.url))
+
+    assert guest.locator(".message.success").inner_text() == "Инвайт-код успешно активирован"
+    assert inviter_code in guest.inner_text("main")
+
+
+def test_logging_out_and_the_profile_refusing_an_anonymous_visitor(server, new_page):
+    page = new_page()
+    log_in(page, server, fresh_phone())
+
+    page.click("text=Выйти")
+    page.wait_for_url("**/ui/phone/")
+    page.goto(server.url + "/ui/profile/")
+
+    assert "/ui/phone/" in page.url
+    assert page.locator("#phone").is_visible()
+
+
+def test_the_copy_button_copies_the_code(server, new_page):
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    log_in(page, server, fresh_phone())
+
+    page.click("text=Копировать код")
+
+    assert page.evaluate("navigator.clipboard.readText()") == page.inner_text("#invite-code")
+
+
+def test_english_browsers_get_english_pages(server, browser):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(server.url + "/ui/phone/")
+
+    assert page.inner_text("h1") == "Log in by phone"
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/ui/phone/", "/ui/profile/"])
+def test_pages_fit_a_360_pixel_screen(server, new_page, path):
+    page = new_page(viewport=PHONE_SIZE)
+    if path == "/ui/profile/":
+        log_in(page, server, fresh_phone())
+    page.goto(server.url + path)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
+
+
+def test_pages_run_no_inline_script_and_break_no_csp_rule(server, new_page):
+    page = new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    log_in(page, server, fresh_phone())
+
+    assert violations == []

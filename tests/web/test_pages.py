@@ -1,0 +1,270 @@
+import re
+
+import pytest
+from django.utils import timezone
+
+from referral.accounts import sms
+from referral.accounts.models import User
+
+from ..factories import PHONE, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ask_code(client, django_capture_on_commit_callbacks):
+    def ask(phone=PHONE, url="/ui/phone/"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"phone": phone})
+        assert response.status_code == 302, response.content.decode()
+        return sms.outbox[-1].text.rsplit(" ", 1)[-1]
+
+    return ask
+
+
+@pytest.fixture
+def logged_in(client, ask_code):
+    def log_in(phone=PHONE):
+        code = ask_code(phone)
+        response = client.post("/ui/code/", {"code": code})
+        assert response.status_code == 302 and response["Location"] == "/ui/profile/"
+        return User.objects.get(phone=phone)
+
+    return log_in
+
+
+def test_home_sends_a_visitor_to_the_phone_page(client):
+    assert client.get("/")["Location"] == "/ui/phone/"
+
+
+def test_home_sends_a_logged_in_user_to_the_profile(client, logged_in):
+    logged_in()
+
+    assert client.get("/")["Location"] == "/ui/profile/"
+
+
+def test_phone_page_has_a_labelled_field_and_csrf(client):
+    html = client.get("/ui/phone/").content.decode()
+
+    assert '<label for="phone">Номер телефона</label>' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_phone_page_speaks_english_to_an_english_browser(client):
+    html = client.get("/ui/phone/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert "Log in by phone" in html
+    assert '<html lang="en">' in html
+
+
+def test_an_invalid_phone_is_explained_next_to_the_field(client):
+    response = client.post("/ui/phone/", {"phone": "+7800"})
+
+    assert response.status_code == 400
+    assert re.search(
+        r'<p class="error" id="phone-error"[^>]*>Введите корректный номер',
+        response.content.decode(),
+    )
+
+
+def test_sending_a_code_leads_to_the_code_page(client, ask_code):
+    ask_code()
+
+    html = client.get("/ui/code/").content.decode()
+    assert "+79991234567" in html
+    assert 'inputmode="numeric"' in html and 'autocomplete="one-time-code"' in html
+    assert "autofocus" in html
+
+
+def test_the_code_page_shows_the_cooldown(client, ask_code):
+    ask_code()
+
+    html = client.get("/ui/code/").content.decode()
+
+    assert re.search(r'data-wait="(5\d|60)"', html)
+    assert "Отправить ещё раз через" in html
+
+
+def test_the_code_page_without_a_phone_goes_back(client):
+    assert client.get("/ui/code/")["Location"] == "/ui/phone/"
+
+
+def test_a_wrong_code_is_explained_next_to_the_field(client, ask_code):
+    code = ask_code()
+
+    response = client.post("/ui/code/", {"code": f"{(int(code) + 1) % 10000:04d}"})
+
+    assert response.status_code == 400
+    assert "Неверный код. Проверьте его или запросите новый." in response.content.decode()
+
+
+def test_asking_again_during_the_cooldown_says_so(client, ask_code):
+    ask_code()
+
+    response = client.post("/ui/code/resend/", follow=True)
+
+    assert "Слишком много запросов. Попробуйте позже." in response.content.decode()
+
+
+def test_asking_for_a_phone_in_cooldown_goes_to_the_code_page(client, ask_code):
+    ask_code()
+
+    response = client.post("/ui/phone/", {"phone": PHONE})
+
+    assert response["Location"] == "/ui/code/"
+
+
+def test_logging_in_shows_the_profile(client, logged_in):
+    user = logged_in()
+
+    html = client.get("/ui/profile/").content.decode()
+
+    assert f'<p class="invite-code" id="invite-code">{user.invite_code}</p>' in html
+    assert f"http://testserver/r/{user.invite_code}/" in html
+    assert 'id="invited-count">0<' in html
+
+
+def test_the_session_cookie_is_http_only_and_lax(client, logged_in):
+    logged_in()
+
+    cookie = client.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 14 * 24 * 3600
+
+
+def test_the_profile_refuses_an_anonymous_visitor(client):
+    response = client.get("/ui/profile/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/ui/phone/")
+
+
+def test_activating_a_code_on_the_profile(client, logged_in):
+    logged_in()
+    inviter = make_user()
+
+    response = client.post(
+        "/ui/profile/activate/", {"code": inviter.invite_code.lower()}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "Инвайт-код успешно активирован" in html
+    assert inviter.invite_code in html
+    assert 'name="code"' not in html  # the form is gone once a code is activated
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("ZZZZZZ", "Такого инвайт-кода не существует."),
+        ("own", "Нельзя активировать собственный инвайт-код."),
+        ("!!", "Инвайт-код состоит из 6 букв и цифр."),
+    ],
+)
+def test_activation_errors_show_next_to_the_field(client, logged_in, code, message):
+    user = logged_in()
+    if code == "own":
+        code = user.invite_code
+
+    response = client.post("/ui/profile/activate/", {"code": code})
+
+    assert response.status_code == 400
+    assert re.search(rf'id="invite-error"[^>]*>{re.escape(message)}', response.content.decode())
+
+
+def test_a_cycle_is_refused_on_the_profile(client, logged_in):
+    user = logged_in()
+    invitee = make_user(invited_by=user)
+
+    response = client.post("/ui/profile/activate/", {"code": invitee.invite_code})
+
+    assert (
+        "Нельзя активировать код пользователя, которого пригласили вы." in response.content.decode()
+    )
+
+
+def test_invitees_are_listed_newest_first_and_paginated(client, logged_in):
+    user = logged_in()
+    for n in range(25):
+        invitee = make_user(f"+7999000{n:04d}")
+        User.objects.filter(pk=invitee.pk).update(
+            invited_by=user, invited_at=timezone.now() + timezone.timedelta(minutes=n)
+        )
+
+    first = client.get("/ui/profile/").content.decode()
+    second = client.get("/ui/profile/", {"page": 2}).content.decode()
+
+    assert 'id="invited-count">25<' in first
+    assert first.index("+79990000024") < first.index("+79990000005")
+    assert "+79990000004" not in first and "+79990000004" in second
+    assert "1 / 2" in first
+
+
+def test_a_share_link_leads_to_the_phone_page_with_the_code(client):
+    response = client.get("/r/c0al3d/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/ui/phone/?invite=c0al3d"
+    assert "<strong>C0A13D</strong>" in response.content.decode()
+
+
+def test_signing_up_from_a_share_link_activates_the_code(client, ask_code):
+    inviter = make_user()
+    client.get(f"/r/{inviter.invite_code}/", follow=True)
+    code = ask_code()
+
+    response = client.post("/ui/code/", {"code": code}, follow=True)
+
+    assert "Инвайт-код успешно активирован" in response.content.decode()
+    assert User.objects.get(phone=PHONE).invited_by == inviter
+
+
+def test_a_share_link_that_cannot_be_used_still_logs_in(client, ask_code):
+    client.get("/r/ZZZZZZ/", follow=True)
+    code = ask_code()
+
+    response = client.post("/ui/code/", {"code": code}, follow=True)
+
+    html = response.content.decode()
+    assert "Инвайт-код ZZZZZZ не активирован: Такого инвайт-кода не существует." in html
+    assert response.redirect_chain[-1][0] == "/ui/profile/"
+
+
+def test_logging_out_ends_the_session(client, logged_in):
+    logged_in()
+
+    response = client.post("/ui/logout/")
+
+    assert response["Location"] == "/ui/phone/"
+    assert client.get("/ui/profile/").status_code == 302
+
+
+def test_logging_out_needs_a_post(client, logged_in):
+    logged_in()
+
+    assert client.get("/ui/logout/").status_code == 405
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/nowhere/")
+
+    assert response.status_code == 404
+    assert "Страница не найдена" in response.content.decode()
+
+
+def test_pages_send_security_headers(client):
+    response = client.get("/ui/phone/")
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+
+
+def test_forms_refuse_a_post_without_csrf(logged_in):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+
+    assert strict.post("/ui/phone/", {"phone": PHONE}).status_code == 403
