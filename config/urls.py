@@ -17,6 +17,8 @@ urlpatterns = [
         name="activate-invite",
     ),
     path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("", include("referral.web.urls")),
 ]
 

@@ -52,7 +52,7 @@ def main() -> None:
             page.screenshot(path=OUT / f"profile-{size_name}.png", full_page=True)
             page.close()
         browser.close()
-    print(f"Saved to {OUT}")  # noqa: T201
+    print(f"Saved to {OUT}")
 
 
 if __name__ == "__main__":

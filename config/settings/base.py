@@ -12,11 +12,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def real_secret_key() -> str:
+    """SECRET_KEY from the environment; refuses to go on without a real one."""
+    key = env.str("SECRET_KEY", default="")
+    if len(key) < 32 or key.startswith("django-insecure"):
+        raise ImproperlyConfigured("Set SECRET_KEY to a random string of 32+ characters.")
+    return key
+
+
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not DEBUG and (len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure")):
-    raise ImproperlyConfigured("Set SECRET_KEY to a random string of 32+ characters.")
-SECRET_KEY = SECRET_KEY or "django-insecure-development-only-key-do-not-use-in-production"
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="") or "django-insecure-development-only-key"
+else:
+    SECRET_KEY = real_secret_key()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -33,11 +42,13 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "phonenumber_field",
     "django_tasks",
+    "django_tasks_db",
     "referral.accounts",
     "referral.web",
 ]
 
 MIDDLEWARE = [
+    "referral.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -47,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "referral.core.middleware.DependencyFailureMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,10 +94,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url_config(env.str("REDIS_URL", default="") or "locmemcache://")}
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {"default": env.cache_url_config(REDIS_URL or "locmemcache://")}
+if REDIS_URL:
+    # Fail fast (503) instead of hanging when Redis is unreachable.
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
@@ -117,6 +138,10 @@ CONTENT_SECURITY_POLICY = {
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
@@ -162,6 +187,10 @@ INVITE_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 INVITE_CODE_LENGTH = 6
 
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="referral.accounts.sms.ConsoleGateway")
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
+SMS_MAX_TRIES = env.int("SMS_MAX_TRIES", default=3)
+SMSRU_API_ID = env.str("SMSRU_API_ID", default="")
+SMSRU_URL = env.str("SMSRU_URL", default="https://sms.ru/sms/send")
 SMS_CONSOLE_DELAY_SECONDS = (
     env.float("SMS_CONSOLE_DELAY_MIN", default=1.0),
     env.float("SMS_CONSOLE_DELAY_MAX", default=2.0),
@@ -173,10 +202,25 @@ TASKS = {
     }
 }
 
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # or "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        "django_tasks": {"level": "WARNING"},
+        # One line per request comes from referral.request; these would repeat it.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR" if LOG_FORMAT == "json" else "INFO"},
+        "gunicorn.access": {"level": "WARNING"},
+    },
 }

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from . import services
-from .models import Phone, User
+from .models import Phone, PhoneCode, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -38,8 +38,43 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ["groups"]
 
 
+DELIVERY_FIELDS = [
+    "created_at",
+    "expires_at",
+    "attempts",
+    "used_at",
+    "sent_at",
+    "delivery_tries",
+    "delivery_error",
+]
+
+
+class PhoneCodeInline(admin.TabularInline):
+    model = PhoneCode
+    fields = readonly_fields = DELIVERY_FIELDS  # never the hash
+    ordering = ["-created_at"]
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(admin.ModelAdmin):
+    """Deliveries, for the operator: which codes went out, which failed and why."""
+
+    list_display = ["phone", *DELIVERY_FIELDS]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), "delivery_tries"]
+    search_fields = ["phone__number", "delivery_error"]
+    fields = readonly_fields = ["phone", *DELIVERY_FIELDS]
+    list_select_related = ["phone"]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Phone)
 class PhoneAdmin(admin.ModelAdmin):
+    inlines = [PhoneCodeInline]
     list_display = ["number", "failed_attempts", "paused_until", "locked_at"]
     list_filter = [("locked_at", admin.EmptyFieldListFilter)]
     search_fields = ["number"]

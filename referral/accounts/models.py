@@ -77,6 +77,9 @@ class PhoneCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_tries = models.PositiveSmallIntegerField(default=0)
+    delivery_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
         indexes = [

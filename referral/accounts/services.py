@@ -22,11 +22,12 @@ from referral.core.errors import (
     Throttled,
     TooManyAttempts,
 )
+from referral.core.sealing import seal
 from referral.invites.codes import new_invite_code
 from referral.invites.services import activate_invite
 
+from .delivery import enqueue_login_code
 from .models import Phone, PhoneCode, User
-from .tasks import send_login_code
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -41,13 +42,15 @@ def request_code(*, phone: str, ip: str, now: datetime) -> None:
         guard = Phone.objects.select_for_update().get(number=phone)
         _ensure_not_blocked(guard, now)
         _ensure_can_send(guard, now)
-        PhoneCode.objects.create(
+        phone_code = PhoneCode.objects.create(
             phone=guard,
             code_hash=_hash(phone, code),
             created_at=now,
             expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
         )
-        transaction.on_commit(partial(send_login_code.enqueue, phone, code))
+        transaction.on_commit(
+            partial(enqueue_login_code, phone_code=phone_code, sealed_code=seal(code))
+        )
 
 
 def verify_code(*, phone: str, code: str, now: datetime) -> tuple[User, bool]:

@@ -1,9 +1,18 @@
-"""SMS gateways: where a login code goes. Chosen by the SMS_GATEWAY setting."""
+"""SMS gateways: where a login code goes. Chosen by the SMS_GATEWAY setting.
 
+A gateway's `send` returns normally once the provider accepted the message, and
+raises TemporaryError (worth retrying) or PermanentError (not) otherwise. Error
+messages never carry the text of the SMS.
+"""
+
+import json
 import random
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -13,6 +22,18 @@ from django.utils.module_loading import import_string
 class Sms:
     phone: str
     text: str
+
+
+class SmsError(Exception):
+    pass
+
+
+class TemporaryError(SmsError):
+    """The provider may accept the message later: a timeout, a 5xx, its own 'try later'."""
+
+
+class PermanentError(SmsError):
+    """Retrying will not help: bad credentials, no money, a refused number."""
 
 
 class ConsoleGateway:
@@ -37,6 +58,43 @@ class LocmemGateway:
 
     def send(self, sms: Sms) -> None:
         outbox.append(sms)
+
+
+class SmsRuGateway:
+    """SMS.ru's HTTP API (POST /sms/send with json=1), credentials from SMSRU_API_ID."""
+
+    # Status codes of SMS.ru that mean "later": service unavailable, overloaded.
+    TEMPORARY_STATUS_CODES = {220, 500, 501, 502, 503}
+
+    def send(self, sms: Sms) -> None:
+        number = sms.phone.lstrip("+")
+        body = urlencode(
+            {"api_id": settings.SMSRU_API_ID, "to": number, "msg": sms.text, "json": 1}
+        ).encode()
+        request = urllib.request.Request(settings.SMSRU_URL, data=body, method="POST")  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=settings.SMS_TIMEOUT_SECONDS) as response:  # noqa: S310
+                payload = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            kind = TemporaryError if error.code >= 500 or error.code == 429 else PermanentError
+            raise kind(f"SMS.ru answered HTTP {error.code}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            raise TemporaryError(f"SMS.ru unreachable: {type(error).__name__}") from None
+        except ValueError:
+            raise TemporaryError("SMS.ru answered something that is not JSON") from None
+
+        if not isinstance(payload, dict):
+            raise TemporaryError("SMS.ru answered an unexpected JSON shape")
+        result = payload
+        if payload.get("status") == "OK":
+            per_number = payload.get("sms")
+            result = per_number.get(number) if isinstance(per_number, dict) else None
+            result = result if isinstance(result, dict) else {}
+        if result.get("status") == "OK":
+            return
+        status_code = result.get("status_code")
+        kind = TemporaryError if status_code in self.TEMPORARY_STATUS_CODES else PermanentError
+        raise kind(f"SMS.ru refused the message: status_code {status_code}")
 
 
 def send(sms: Sms) -> None:

@@ -1,8 +1,12 @@
+from django.utils import timezone
 from django_tasks import task
-
-from . import sms
 
 
 @task()
-def send_login_code(phone: str, code: str) -> None:
-    sms.send(sms.Sms(phone=phone, text=f"Код для входа: {code}"))
+def send_login_code(phone_code_id: int, sealed_code: str, attempt: int = 1) -> str:
+    """Deliver one login code; the code travels sealed (see referral.core.sealing)."""
+    from .delivery import deliver_login_code
+
+    return deliver_login_code(
+        phone_code_id=phone_code_id, sealed_code=sealed_code, attempt=attempt, now=timezone.now()
+    )

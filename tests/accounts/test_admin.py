@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from referral.accounts.models import Phone, User
+from referral.accounts.models import Phone, PhoneCode, User
 
 from ..factories import make_user
 
@@ -62,3 +62,22 @@ def test_admin_unlocks_a_locked_phone(staff_client):
 
     phone.refresh_from_db()
     assert phone.locked_at is None and phone.failed_attempts == 0
+
+
+def test_admin_shows_failed_deliveries_without_the_hash(staff_client):
+    phone = Phone.objects.create(number="+79991234567")
+    PhoneCode.objects.create(
+        phone=phone,
+        code_hash="secret-hash-value",
+        created_at="2026-01-01T00:00:00Z",
+        expires_at="2026-01-01T00:05:00Z",
+        delivery_tries=3,
+        delivery_error="SMS.ru answered HTTP 503",
+    )
+
+    listing = staff_client.get("/admin/accounts/phonecode/", {"sent_at__isempty": "1"})
+    detail = staff_client.get(f"/admin/accounts/phone/{phone.pk}/change/")
+
+    assert "SMS.ru answered HTTP 503" in listing.content.decode()
+    assert "SMS.ru answered HTTP 503" in detail.content.decode()
+    assert "secret-hash-value" not in listing.content.decode() + detail.content.decode()
