@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install system-deps run test format migrate lock screenshots clean
+.PHONY: install system-deps run serve test format migrate lock screenshots clean
 
 install: $(STAMP)
 
@@ -28,10 +28,17 @@ run: migrate
 system-deps:
 	scripts/install-system-deps.sh
 
+# Production mode on this machine: gunicorn + the SMS worker, PostgreSQL, Redis.
+serve: install system-deps
+	$(PY) scripts/serve.py
+
+# The whole suite on SQLite (live tests start their own PostgreSQL and Redis),
+# then the in-process tests again on a throwaway PostgreSQL and Redis.
 test: install system-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+	$(PY) scripts/with_services.py -- $(PY) -m pytest -m "not live"
 
 format: install
 	$(PY) -m ruff format .
@@ -45,4 +52,4 @@ lock:
 	$(PYTHON) scripts/lock.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

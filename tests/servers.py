@@ -1,15 +1,20 @@
-"""Real servers for the tests that need them, started and stopped by the tests."""
+"""Real servers for tests, scripts and benchmarks: runserver, gunicorn, the task worker,
+PostgreSQL and Redis, each on a free loopback port, started and stopped by the caller."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+MANAGE = [sys.executable, str(ROOT / "manage.py")]
 
 
 def free_port() -> int:
@@ -18,26 +23,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class DevServer:
-    """`manage.py runserver` on a free port with its own SQLite file; collects its output."""
+def wait_for_port(port: int, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
-    def __init__(self, tmp_path: Path, **env):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "PYTHONUNBUFFERED": "1",
-            **env,
-        }
+
+class Process:
+    """A child process whose output is collected line by line."""
+
+    def __init__(self, command: list[str], env: dict | None = None, port: int | None = None):
+        self.command, self.env, self.port = command, {**os.environ, **(env or {})}, port
         self.lines: list[str] = []
+        self.process: subprocess.Popen | None = None
 
-    def __enter__(self):
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v0"], env=self.env, check=True, cwd=ROOT)  # noqa: S603
+    def start(self):
         self.process = subprocess.Popen(  # noqa: S603
-            [*manage, "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+            self.command,
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -45,19 +52,25 @@ class DevServer:
             text=True,
         )
         threading.Thread(target=self._collect, daemon=True).start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        if self.port is not None and not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError(f"{self.command[0]} did not start:\n" + "".join(self.lines))
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.__exit__()
-        raise RuntimeError("runserver did not start:\n" + "".join(self.lines))
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self.start()
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        self.stop()
 
     def _collect(self):
         for line in self.process.stdout:
@@ -65,18 +78,158 @@ class DevServer:
 
     def wait_for_lines(self, predicate, count: int, timeout: float = 15) -> list[str]:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [line for line in self.lines if predicate(line)]
-            if len(found) >= count:
+        while True:
+            found = [line for line in list(self.lines) if predicate(line)]
+            if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
-        return [line for line in self.lines if predicate(line)]
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([*MANAGE, *args], env={**os.environ, **env}, cwd=ROOT, check=True)  # noqa: S603
+
+
+class DevServer(Process):
+    """`manage.py runserver` with its own SQLite file, as a developer would run it."""
+
+    def __init__(self, tmp_path: Path, **env):
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        env = {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "REDIS_URL": "",
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+        super().__init__([*MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"], env, port)
+
+    def start(self):
+        manage("migrate", "-v0", env=self.env)
+        return super().start()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster (run as the `postgres` user when we are root)."""
+
+    def __init__(self, directory: Path | None = None, *, durable: bool = False):
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="referral-pg-"))
+        self.data = self.directory / "data"
+        self.port = free_port()
+        self.durable = durable
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/referral"
+
+    def _as_owner(self, *command) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+    def _run(self, *command):
+        subprocess.run(self._as_owner(*command), check=True, capture_output=True)  # noqa: S603
+
+    def start(self):
+        fresh = not (self.data / "PG_VERSION").exists()
+        if fresh:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.directory, "postgres", "postgres")
+            self._run(
+                str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+                "--auth=trust", "-E", "UTF8", "--no-sync",
+            )  # fmt: skip
+        if (self.data / "postmaster.pid").exists():  # left running by a killed session
+            subprocess.run(  # noqa: S603
+                self._as_owner(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"),
+                capture_output=True,
+                check=False,
+            )
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
+            "-l", str(self.directory / "log"), "-w", "start",
+        )  # fmt: skip
+        if fresh:
+            self._run(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "referral")
+        return self
+
+    def stop(self):
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self):
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.remove()
+
+
+class RedisServer(Process):
+    """A throwaway Redis without persistence."""
+
+    def __init__(self):
+        port = free_port()
+        self.url = f"redis://127.0.0.1:{port}/0"
+        command = [
+            shutil.which("redis-server") or "redis-server",
+            "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        ]  # fmt: skip
+        super().__init__(command, port=port)
+
+
+def production_env(database_url: str, redis_url: str, **extra) -> dict:
+    """Production settings for a loopback deployment (plain HTTP, no TLS proxy)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "loopback-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+class AppServer(Process):
+    """gunicorn with the production settings."""
+
+    def __init__(self, env: dict, *, workers: int = 2):
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--config", str(ROOT / "config" / "gunicorn.py"),
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers),
+        ]  # fmt: skip
+        super().__init__(command, env, port)
+
+
+class Worker(Process):
+    """The task worker that delivers SMS (django-tasks-db)."""
+
+    def __init__(self, env: dict):
+        command = [*MANAGE, "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"]
+        super().__init__(command, env)
 
 
 def post_json(url: str, body: bytes, headers: dict | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(  # noqa: S310 - loopback test server
         url, data=body, headers={"Content-Type": "application/json", **(headers or {})}
     )
+    return _open(request)
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, bytes]:
+    return _open(urllib.request.Request(url, headers=headers or {}))  # noqa: S310
+
+
+def _open(request) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return response.status, response.read()

@@ -16,7 +16,8 @@ def run_check(**env):
 
 
 @pytest.mark.parametrize(
-    "secret", [None, "", "short", "django-insecure-development-only-key-do-not-use-in-production"]
+    "secret",
+    [None, "", "short", "k" * 60, "django-insecure-development-only-key-do-not-use-in-production"],
 )
 def test_production_refuses_to_start_without_a_real_secret_key(secret):
     env = {"DEBUG": "false"} if secret is None else {"DEBUG": "false", "SECRET_KEY": secret}
@@ -28,6 +29,37 @@ def test_production_refuses_to_start_without_a_real_secret_key(secret):
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = run_check(DEBUG="false", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.com")
+    result = run_check(
+        DEBUG="false",
+        SECRET_KEY="a-real-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "a-real-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DATABASE_URL": "postgres://u@127.0.0.1:1/x",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+}
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [("SECRET_KEY", "SECRET_KEY"), ("REDIS_URL", "REDIS_URL"), ("DATABASE_URL", "DATABASE_URL")],
+)
+def test_production_settings_refuse_to_start_without(missing, named):
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+
+    result = run_check(**env)
+
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_production_settings_start_with_everything_set():
+    result = run_check(**PRODUCTION)
 
     assert result.returncode == 0, result.stderr

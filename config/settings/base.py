@@ -14,10 +14,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def real_secret_key() -> str:
-    """SECRET_KEY from the environment; refuses to go on without a real one."""
+    """SECRET_KEY from the environment; refuses to go on without a real one, as Django would."""
     key = env.str("SECRET_KEY", default="")
-    if len(key) < 32 or key.startswith("django-insecure"):
-        raise ImproperlyConfigured("Set SECRET_KEY to a random string of 32+ characters.")
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure"):
+        raise ImproperlyConfigured("Set SECRET_KEY to a random string of 50+ characters.")
     return key
 
 
@@ -137,7 +137,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -183,7 +183,8 @@ LOGIN_FAILURES_BEFORE_PAUSE = env.int("LOGIN_FAILURES_BEFORE_PAUSE", default=20)
 LOGIN_PAUSE_SECONDS = env.int("LOGIN_PAUSE_SECONDS", default=3600)
 LOGIN_FAILURES_BEFORE_LOCK = env.int("LOGIN_FAILURES_BEFORE_LOCK", default=100)
 INVITE_ACTIVATIONS_PER_USER_PER_HOUR = env.int("INVITE_ACTIVATIONS_PER_USER_PER_HOUR", default=30)
-INVITE_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+# Crockford base32; overridable only so that tests can force collisions.
+INVITE_CODE_ALPHABET = env.str("INVITE_CODE_ALPHABET", default="0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 INVITE_CODE_LENGTH = 6
 
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="referral.accounts.sms.ConsoleGateway")

@@ -1,0 +1,14 @@
+"""gunicorn settings for `make serve` and deployments (command-line flags override them)."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+max_requests = 10000
+max_requests_jitter = 1000
+accesslog = None  # referral.core.middleware.RequestLogMiddleware logs each request
+errorlog = "-"

@@ -1,0 +1,73 @@
+"""`make serve`: the production stack on this machine.
+
+gunicorn (several workers) and the SMS worker, run by honcho from the Procfile,
+with the production settings. PostgreSQL and Redis come from DATABASE_URL and
+REDIS_URL when set; otherwise local ones are started with their data in .run/.
+Plain HTTP on localhost, so TLS redirects and secure-only cookies are off here.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import PostgresServer, RedisServer, manage  # noqa: E402
+
+RUN = ROOT / ".run"
+
+
+def secret_key() -> str:
+    path = RUN / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def main() -> int:
+    RUN.mkdir(exist_ok=True)
+    with ExitStack() as stack:
+        database_url = os.environ.get("DATABASE_URL")
+        if not database_url:
+            postgres = PostgresServer(RUN / "postgres", durable=True).start()
+            stack.callback(postgres.stop)
+            database_url = postgres.url
+        redis_url = os.environ.get("REDIS_URL")
+        if not redis_url:
+            redis = stack.enter_context(RedisServer())
+            redis_url = redis.url
+        env = {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secret_key(),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1"),
+            "SECURE_SSL_REDIRECT": os.environ.get("SECURE_SSL_REDIRECT", "false"),
+            "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "false"),
+            "SECURE_HSTS_SECONDS": os.environ.get("SECURE_HSTS_SECONDS", "0"),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        manage("migrate", "--noinput", "-v0", env=env)
+        manage("collectstatic", "--noinput", "-v0", env=env)
+        print("Serving http://localhost:8000 (Ctrl+C stops everything)", flush=True)
+        honcho = subprocess.Popen(  # noqa: S603
+            [str(Path(sys.executable).parent / "honcho"), "start", "-f", str(ROOT / "Procfile")],
+            env={**os.environ, **env},
+            cwd=ROOT,
+        )
+        # SIGTERM (from a supervisor) stops honcho's processes first, then ours unwind.
+        signal.signal(signal.SIGTERM, lambda *_: honcho.terminate())
+        try:
+            return honcho.wait()
+        except KeyboardInterrupt:  # Ctrl+C reached honcho too; let it finish stopping
+            return honcho.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
