@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install system-deps run serve test format migrate lock screenshots clean
+.PHONY: install system-deps run serve test bench format migrate lock screenshots clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ test: install system-deps
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 	$(PY) scripts/with_services.py -- $(PY) -m pytest -m "not live"
+
+# Loads 1,000,000 users into the production stack and measures it; writes docs/benchmarks.md.
+bench: install system-deps
+	$(PY) bench/run.py
 
 format: install
 	$(PY) -m ruff format .

@@ -16,6 +16,11 @@ urlpatterns = [
         invites_api.ActivateInviteView.as_view(),
         name="activate-invite",
     ),
+    path(
+        "api/profile_back/invited_users/",
+        invites_api.InvitedUsersView.as_view(),
+        name="invited-users",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),

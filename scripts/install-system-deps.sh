@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and `make serve` need when they are missing:
-# Chromium (browser tests), Redis and PostgreSQL 15 (production stack and tests).
+# Chromium (browser tests), Redis and PostgreSQL 15 (production stack and tests), wrk (bench).
 # Runs apt-get as root (or through sudo).
 set -euo pipefail
 
@@ -10,6 +10,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing: ${missing[*]}"

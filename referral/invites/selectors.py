@@ -5,16 +5,18 @@ from referral.accounts.models import User
 
 def get_profile(*, user: User) -> dict:
     """The profile as the API shows it; three queries whatever the number of invitees."""
-    invited_users = (
-        User.objects.filter(invited_by=user)
+    invited_users = [
+        str(phone)
+        for phone in User.objects.filter(invited_by=user)
         .order_by("invited_at", "id")
         .values_list("phone", flat=True)
-    )
+    ]
     return {
         "phone_number": str(user.phone),
         "invite_code": user.invite_code,
         "invited_by_code": invited_by_code(user),
-        "invited_users": [str(phone) for phone in invited_users],
+        "invited_count": len(invited_users),
+        "invited_users": invited_users,
     }
 
 
@@ -22,7 +24,7 @@ def invitees_newest_first(*, user: User) -> QuerySet:
     return (
         User.objects.filter(invited_by=user)
         .order_by("-invited_at", "-id")
-        .values("phone", "invited_at")
+        .values("id", "phone", "invited_at")
     )
 
 

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from referral.accounts.models import User
 
@@ -20,6 +23,7 @@ def test_profile_shows_the_brief_fields(authed):
         "phone_number": "+79991234567",
         "invite_code": client.user_body["invite_code"],
         "invited_by_code": None,
+        "invited_count": 0,
         "invited_users": [],
     }
 
@@ -130,3 +134,75 @@ def test_profile_endpoints_need_a_token(api, path):
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def invite_many(owner, n):
+    now = timezone.now()
+    users = [
+        User(
+            phone=f"+7999100{i:04d}",
+            invite_code=f"Z{i:05d}",
+            invited_by=owner,
+            invited_at=now + timedelta(seconds=i),
+        )
+        for i in range(n)
+    ]
+    User.objects.bulk_create(users)
+
+
+def test_profile_counts_the_invitees(authed):
+    client = authed()
+    invite_many(User.objects.get(phone="+79991234567"), 3)
+
+    body = client.get("/api/profile_back/").json()
+
+    assert body["invited_count"] == 3 == len(body["invited_users"])
+
+
+def test_invited_users_are_paged_newest_first(authed):
+    client = authed()
+    invite_many(User.objects.get(phone="+79991234567"), 120)
+
+    first = client.get("/api/profile_back/invited_users/").json()
+    second = client.get(first["next"]).json()
+    last = client.get(second["next"]).json()
+
+    assert [u["phone_number"] for u in first["results"][:2]] == ["+79991000119", "+79991000118"]
+    assert len(first["results"]) == 50 and len(second["results"]) == 50
+    assert len(last["results"]) == 20 and last["next"] is None
+    assert last["results"][-1]["phone_number"] == "+79991000000"
+    phones = [u["phone_number"] for page in (first, second, last) for u in page["results"]]
+    assert len(set(phones)) == 120
+
+
+@pytest.mark.parametrize(("limit", "size"), [("10", 10), ("500", 120), ("0", 50), ("x", 50)])
+def test_invited_users_limit_defaults_to_50_and_caps_at_200(authed, limit, size):
+    client = authed()
+    invite_many(User.objects.get(phone="+79991234567"), 120)
+
+    body = client.get("/api/profile_back/invited_users/", {"limit": limit}).json()
+
+    assert len(body["results"]) == min(size, 200)
+
+
+def test_invited_users_page_costs_the_same_queries_however_long_the_list(authed):
+    client = authed()
+    owner = User.objects.get(phone="+79991234567")
+    invite_many(owner, 5)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/profile_back/invited_users/")
+    User.objects.filter(invited_by=owner).delete()
+    invite_many(owner, 300)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/profile_back/invited_users/")
+
+    assert len(few) == len(many) == 2
+
+
+def test_a_tampered_cursor_is_a_404_json(authed):
+    client = authed()
+
+    response = client.get("/api/profile_back/invited_users/", {"cursor": "garbage\x00"})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
