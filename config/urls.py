@@ -1,5 +1,12 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from referral.accounts import api as accounts_api
 from referral.core import views as core_views
@@ -20,6 +27,22 @@ urlpatterns = [
         "api/profile_back/invited_users/",
         invites_api.InvitedUsersView.as_view(),
         name="invited-users",
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI and ReDoc set inline styles (never inline scripts); ReDoc runs a blob: worker.
+    path(
+        "api/docs/",
+        csp_update({"style-src": [UNSAFE_INLINE], "img-src": ["data:"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="swagger-ui",
+    ),
+    path(
+        "api/redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})(
+            SpectacularRedocView.as_view(url_name="schema")
+        ),
+        name="redoc",
     ),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -63,3 +63,23 @@ def test_production_settings_start_with_everything_set():
     result = run_check(**PRODUCTION)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_test_phone_numbers_are_refused_with_debug_off_unless_allowed():
+    numbers = {"TEST_PHONE_NUMBERS": "+79990000000:1234"}
+
+    refused = run_check(**PRODUCTION, **numbers)
+    allowed = run_check(**PRODUCTION, **numbers, ALLOW_TEST_PHONE_NUMBERS="true")
+    in_development = run_check(**numbers)
+
+    assert refused.returncode != 0 and "ALLOW_TEST_PHONE_NUMBERS" in refused.stderr
+    assert allowed.returncode == 0, allowed.stderr
+    assert in_development.returncode == 0, in_development.stderr
+
+
+@pytest.mark.parametrize("value", ["79990000000:1234", "+79990000000:12", "+79990000000:abcd"])
+def test_malformed_test_phone_numbers_are_refused(value):
+    result = run_check(TEST_PHONE_NUMBERS=value)
+
+    assert result.returncode != 0
+    assert "TEST_PHONE_NUMBERS" in result.stderr

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "phonenumber_field",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "referral.accounts",
@@ -153,6 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "referral.core.exception_handler.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -163,6 +166,25 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Referral API",
+    "DESCRIPTION": "Phone-number login by SMS code, JWT tokens and invite codes. "
+    "Errors are JSON: a human `detail` (Russian by default, English with "
+    "`Accept-Language: en`) and a stable machine `code`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "referral.core.openapi.add_links",
+    ],
 }
 
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
@@ -186,6 +208,29 @@ INVITE_ACTIVATIONS_PER_USER_PER_HOUR = env.int("INVITE_ACTIVATIONS_PER_USER_PER_
 # Crockford base32; overridable only so that tests can force collisions.
 INVITE_CODE_ALPHABET = env.str("INVITE_CODE_ALPHABET", default="0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 INVITE_CODE_LENGTH = 6
+
+# Test phone numbers (as Firebase and Supabase offer for app review and automated tests):
+# "+79990000000:1234,+79990000001:5678" - these numbers get that fixed code and no SMS.
+TEST_PHONE_CODES = dict(item.split(":", 1) for item in env.list("TEST_PHONE_NUMBERS", default=[]))
+ALLOW_TEST_PHONE_NUMBERS = env.bool("ALLOW_TEST_PHONE_NUMBERS", default=False)
+
+
+def check_test_phone_numbers(debug: bool) -> None:
+    if TEST_PHONE_CODES and not debug and not ALLOW_TEST_PHONE_NUMBERS:
+        raise ImproperlyConfigured(
+            "TEST_PHONE_NUMBERS is set with DEBUG off: set ALLOW_TEST_PHONE_NUMBERS=true "
+            "if this deployment really is for testing."
+        )
+    for phone, code in TEST_PHONE_CODES.items():
+        if not (phone.startswith("+") and code.isascii() and code.isdigit()):
+            raise ImproperlyConfigured(f"TEST_PHONE_NUMBERS: use +E164:digits, not {phone}:{code}")
+        if len(code) != OTP_LENGTH:
+            raise ImproperlyConfigured(
+                f"TEST_PHONE_NUMBERS: {phone}'s code is not {OTP_LENGTH} digits"
+            )
+
+
+check_test_phone_numbers(DEBUG)
 
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="referral.accounts.sms.ConsoleGateway")
 SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)

@@ -1,10 +1,11 @@
 """Production: DEBUG off, PostgreSQL and Redis required, durable SMS queue, JSON logs."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, env, real_secret_key
+from .base import DATABASES, REDIS_URL, check_test_phone_numbers, env, real_secret_key
 
 DEBUG = False
 SECRET_KEY = real_secret_key()
+check_test_phone_numbers(DEBUG)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env.bool(
     "ALLOW_SQLITE", default=False

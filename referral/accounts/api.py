@@ -1,13 +1,26 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from referral.core import errors
 from referral.core.http import client_ip
+from referral.core.openapi import BODY_ERRORS, TOKEN_NOT_VALID, error_responses
 
 from . import services, tokens
-from .serializers import RefreshSerializer, RequestCodeSerializer, VerifyCodeSerializer
+from .serializers import (
+    DetailSerializer,
+    LoginSerializer,
+    RefreshSerializer,
+    RequestCodeSerializer,
+    TokenPairSerializer,
+    VerifyCodeSerializer,
+)
+
+ACCESS = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwi...access"
+REFRESH = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIs...refresh"
 
 
 class PublicAPIView(APIView):
@@ -16,6 +29,26 @@ class PublicAPIView(APIView):
 
 
 class RequestCodeView(PublicAPIView):
+    @extend_schema(
+        summary="Send a login code by SMS",
+        description="Any common phone format works; the number must be a mobile number of an "
+        "allowed country. A new code replaces the previous one. The code is never returned.",
+        request=RequestCodeSerializer,
+        examples=[OpenApiExample("phone", value={"phone": "+79991234567"}, request_only=True)],
+        responses={
+            200: OpenApiResponse(
+                DetailSerializer,
+                examples=[OpenApiExample("sent", value={"detail": "Код отправлен"})],
+            ),
+            **error_responses(
+                *BODY_ERRORS,
+                errors.PhoneLocked,
+                errors.Throttled,
+                errors.PhonePaused,
+                errors.SmsBudgetExhausted,
+            ),
+        },
+    )
     def post(self, request):
         data = _valid(RequestCodeSerializer, request)
         services.request_code(phone=data["phone"], ip=client_ip(request), now=timezone.now())
@@ -23,6 +56,61 @@ class RequestCodeView(PublicAPIView):
 
 
 class VerifyCodeView(PublicAPIView):
+    @extend_schema(
+        summary="Log in with the SMS code",
+        description="Returns JWT tokens. The user is created at the first successful login. "
+        "An optional invite_code is activated right after sign-up; if it cannot be, the login "
+        "still succeeds and the response carries invite_error.",
+        request=VerifyCodeSerializer,
+        examples=[
+            OpenApiExample(
+                "code", value={"phone": "+79991234567", "code": "1234"}, request_only=True
+            ),
+            OpenApiExample(
+                "code and referral",
+                value={"phone": "+79991234567", "code": "1234", "invite_code": "Z9Y8X7"},
+                request_only=True,
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                LoginSerializer,
+                examples=[
+                    OpenApiExample(
+                        "logged in",
+                        value={
+                            "phone_number": "+79991234567",
+                            "invite_code": "C0A13D",
+                            "access": ACCESS,
+                            "refresh": REFRESH,
+                        },
+                    ),
+                    OpenApiExample(
+                        "logged in, invite code refused",
+                        value={
+                            "phone_number": "+79991234567",
+                            "invite_code": "C0A13D",
+                            "access": ACCESS,
+                            "refresh": REFRESH,
+                            "invite_error": {
+                                "detail": "Такого инвайт-кода не существует.",
+                                "code": "invite_not_found",
+                            },
+                        },
+                    ),
+                ],
+            ),
+            **error_responses(
+                *BODY_ERRORS,
+                errors.CodeInvalid,
+                errors.CodeExpired,
+                errors.TooManyAttempts,
+                errors.PhoneLocked,
+                errors.PhonePaused,
+                errors.Throttled,
+            ),
+        },
+    )
     def post(self, request):
         data = _valid(VerifyCodeSerializer, request)
         login = services.log_in(
@@ -46,12 +134,38 @@ class VerifyCodeView(PublicAPIView):
 
 
 class RefreshView(PublicAPIView):
+    @extend_schema(
+        summary="Trade a refresh token for a new pair",
+        description="The presented refresh token is revoked (rotation): each works once.",
+        request=RefreshSerializer,
+        examples=[OpenApiExample("refresh", value={"refresh": REFRESH}, request_only=True)],
+        responses={
+            200: OpenApiResponse(
+                TokenPairSerializer,
+                examples=[OpenApiExample("pair", value={"access": ACCESS, "refresh": REFRESH})],
+            ),
+            **error_responses(*BODY_ERRORS, TOKEN_NOT_VALID),
+        },
+    )
     def post(self, request):
         data = _valid(RefreshSerializer, request)
         return Response(tokens.rotate_refresh_token(raw=data["refresh"]))
 
 
 class LogoutView(PublicAPIView):
+    @extend_schema(
+        summary="Revoke a refresh token",
+        description="Access tokens are not stored: one stays valid until it expires (15 min).",
+        request=RefreshSerializer,
+        examples=[OpenApiExample("refresh", value={"refresh": REFRESH}, request_only=True)],
+        responses={
+            200: OpenApiResponse(
+                DetailSerializer,
+                examples=[OpenApiExample("logged out", value={"detail": "Вы вышли из системы"})],
+            ),
+            **error_responses(*BODY_ERRORS, TOKEN_NOT_VALID),
+        },
+    )
     def post(self, request):
         data = _valid(RefreshSerializer, request)
         tokens.revoke_refresh_token(raw=data["refresh"])

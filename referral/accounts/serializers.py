@@ -91,3 +91,30 @@ class ActivateInviteSerializer(serializers.Serializer):
 
 class RefreshSerializer(serializers.Serializer):
     refresh = StrictCharField(max_length=4096)
+
+
+# Response shapes, for the OpenAPI schema (the views build plain dicts).
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class InviteErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class LoginSerializer(serializers.Serializer):
+    phone_number = serializers.CharField()
+    invite_code = serializers.CharField()
+    access = serializers.CharField(help_text="JWT access token, valid 15 minutes.")
+    refresh = serializers.CharField(help_text="JWT refresh token, valid 30 days, single use.")
+    invite_error = InviteErrorSerializer(
+        required=False, help_text="Only when an invite_code was given and could not be activated."
+    )
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()

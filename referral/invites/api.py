@@ -1,22 +1,72 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referral.accounts.serializers import ActivateInviteSerializer
+from referral.accounts.serializers import ActivateInviteSerializer, DetailSerializer
+from referral.core import errors
+from referral.core.openapi import AUTH_ERRORS, BODY_ERRORS, NOT_FOUND, error_responses
 
 from . import selectors, services
-from .serializers import InvitedUserSerializer
+from .serializers import InvitedUserSerializer, ProfileSerializer
 
 
 class ProfileView(APIView):
+    @extend_schema(
+        summary="The user's profile",
+        description="invited_users: everyone who activated this user's code, oldest first. "
+        "For long lists, page through /api/profile_back/invited_users/ instead.",
+        responses={
+            200: OpenApiResponse(
+                ProfileSerializer,
+                examples=[
+                    OpenApiExample(
+                        "profile",
+                        value={
+                            "phone_number": "+79991234567",
+                            "invite_code": "A1B2C3",
+                            "invited_by_code": "Z9Y8X7",
+                            "invited_count": 2,
+                            "invited_users": ["+79990001122", "+79990002233"],
+                        },
+                    )
+                ],
+            ),
+            **error_responses(*AUTH_ERRORS),
+        },
+    )
     def get(self, request):
         return Response(selectors.get_profile(user=request.user))
 
 
 class ActivateInviteView(APIView):
+    @extend_schema(
+        summary="Activate someone else's invite code",
+        description="Once per user. Case, spaces and hyphens do not matter; O reads as 0, "
+        "I and L as 1. Not one's own code, nor the code of anyone one invited.",
+        request=ActivateInviteSerializer,
+        examples=[OpenApiExample("code", value={"code": "Z9Y8X7"}, request_only=True)],
+        responses={
+            200: OpenApiResponse(
+                DetailSerializer,
+                examples=[
+                    OpenApiExample("activated", value={"detail": "Инвайт-код успешно активирован"})
+                ],
+            ),
+            **error_responses(
+                *BODY_ERRORS,
+                *AUTH_ERRORS,
+                errors.InviteOwn,
+                errors.InviteCycle,
+                errors.InviteNotFound,
+                errors.InviteAlreadyActivated,
+                errors.Throttled,
+            ),
+        },
+    )
     def post(self, request):
         serializer = ActivateInviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -33,9 +83,12 @@ class NewestFirst(CursorPagination):
     max_page_size = 200
 
 
+@extend_schema(
+    summary="The people who activated the user's code, newest first",
+    description="Cursor pagination: follow `next`. `limit` is 50 by default, 200 at most.",
+    responses={200: InvitedUserSerializer(many=True), **error_responses(*AUTH_ERRORS, NOT_FOUND)},
+)
 class InvitedUsersView(ListAPIView):
-    """The people who activated the user's code, newest first, a page at a time."""
-
     serializer_class = InvitedUserSerializer
     pagination_class = NewestFirst
 

@@ -279,3 +279,26 @@ def test_sign_up_draws_another_invite_code_after_a_collision(request_code, now, 
     user, created = services.verify_code(phone=PHONE, code=request_code(now=now), now=now)
 
     assert created and user.invite_code == "NEWC0D"
+
+
+def test_a_test_number_gets_its_fixed_code_and_no_sms(settings, request_code, now):
+    settings.TEST_PHONE_CODES = {"+79990000000": "4321"}
+    with_sms_before = len(sms.outbox)
+
+    services.request_code(phone="+79990000000", ip=IP, now=now)
+    services.request_code(phone="+79990000000", ip=IP, now=now)  # no cooldown: no SMS is sent
+
+    assert len(sms.outbox) == with_sms_before
+    user, created = services.verify_code(phone="+79990000000", code="4321", now=now)
+    assert created and str(user.phone) == "+79990000000"
+
+
+def test_a_test_number_still_counts_wrong_guesses(settings, now):
+    settings.TEST_PHONE_CODES = {"+79990000000": "4321"}
+    services.request_code(phone="+79990000000", ip=IP, now=now)
+
+    for _ in range(4):
+        with pytest.raises(errors.CodeInvalid):
+            services.verify_code(phone="+79990000000", code="1111", now=now)
+    with pytest.raises(errors.TooManyAttempts):
+        services.verify_code(phone="+79990000000", code="1111", now=now)
