@@ -29,6 +29,7 @@ PARSE_ERROR = (400, "parse_error", "JSON parse error - Expecting value: line 1 c
 NOT_AUTHENTICATED = (401, "not_authenticated", "Учетные данные не были предоставлены.")
 TOKEN_NOT_VALID = (401, "token_not_valid", "Токен недействителен, истёк или отозван.")
 NOT_FOUND = (404, "not_found", "Страница не найдена.")
+BAD_LIMIT = (400, "invalid", "Положительное целое число.")
 UNSUPPORTED_MEDIA = (
     415,
     "unsupported_media_type",

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -8,7 +9,7 @@ from rest_framework.views import APIView
 
 from referral.accounts.serializers import ActivateInviteSerializer, DetailSerializer
 from referral.core import errors
-from referral.core.openapi import AUTH_ERRORS, BODY_ERRORS, NOT_FOUND, error_responses
+from referral.core.openapi import AUTH_ERRORS, BAD_LIMIT, BODY_ERRORS, NOT_FOUND, error_responses
 
 from . import selectors, services
 from .serializers import InvitedUserSerializer, ProfileSerializer
@@ -82,11 +83,31 @@ class NewestFirst(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """A `limit` that is not a positive whole number is a 400, not silently the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise ValidationError({"limit": [_("A positive whole number.")]}, code="invalid")
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = "Page size: 50 by default, at most 200."
+        return parameters
+
 
 @extend_schema(
     summary="The people who activated the user's code, newest first",
     description="Cursor pagination: follow `next`. `limit` is 50 by default, 200 at most.",
-    responses={200: InvitedUserSerializer(many=True), **error_responses(*AUTH_ERRORS, NOT_FOUND)},
+    responses={
+        200: InvitedUserSerializer(many=True),
+        **error_responses(BAD_LIMIT, *AUTH_ERRORS, NOT_FOUND),
+    },
 )
 class InvitedUsersView(ListAPIView):
     serializer_class = InvitedUserSerializer

@@ -175,14 +175,23 @@ def test_invited_users_are_paged_newest_first(authed):
     assert len(set(phones)) == 120
 
 
-@pytest.mark.parametrize(("limit", "size"), [("10", 10), ("500", 120), ("0", 50), ("x", 50)])
+@pytest.mark.parametrize(("limit", "size"), [(None, 50), ("10", 10), ("500", 200)])
 def test_invited_users_limit_defaults_to_50_and_caps_at_200(authed, limit, size):
     client = authed()
-    invite_many(User.objects.get(phone="+79991234567"), 120)
+    invite_many(User.objects.get(phone="+79991234567"), 250)
+    query = {"limit": limit} if limit else {}
 
-    body = client.get("/api/profile_back/invited_users/", {"limit": limit}).json()
+    body = client.get("/api/profile_back/invited_users/", query).json()
 
-    assert len(body["results"]) == min(size, 200)
+    assert len(body["results"]) == size
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "x", "null", "１０", "1.5", ""])
+def test_a_bad_limit_is_a_400(authed, limit):
+    response = authed().get("/api/profile_back/invited_users/", {"limit": limit})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "limit"
 
 
 def test_invited_users_page_costs_the_same_queries_however_long_the_list(authed):
