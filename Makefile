@@ -7,17 +7,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install system-deps run serve test bench format migrate lock screenshots clean
+.PHONY: install system-deps node-deps run serve test bench format migrate lock screenshots clean
 
 install: $(STAMP)
 
 $(STAMP): poetry.lock pyproject.toml
-	@poetry export --help >/dev/null 2>&1 \
+	@$(PYTHON) -m poetry export --help >/dev/null 2>&1 \
 		|| $(PYTHON) -m pip install --quiet "poetry>=2.1,<3" "poetry-plugin-export>=1.9"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	poetry export --with dev --format requirements.txt --output $(VENV)/requirements.txt
+	$(PYTHON) -m poetry export --with dev --format requirements.txt --output $(VENV)/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
+	$(PY) scripts/compile_messages.py
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -28,13 +29,20 @@ run: migrate
 system-deps:
 	scripts/install-system-deps.sh
 
+# newman, for the Postman collection (package-lock.json pins it).
+node-deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Production mode on this machine: gunicorn + the SMS worker, PostgreSQL, Redis.
 serve: install system-deps
 	$(PY) scripts/serve.py
 
 # The whole suite on SQLite (live tests start their own PostgreSQL and Redis),
 # then the in-process tests again on a throwaway PostgreSQL and Redis.
-test: install system-deps
+test: install system-deps node-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
@@ -56,4 +64,4 @@ lock:
 	$(PYTHON) scripts/lock.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles node_modules

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and `make serve` need when they are missing:
-# Chromium (browser tests), Redis and PostgreSQL 15 (production stack and tests), wrk (bench).
+# Chromium (browser tests), Redis and PostgreSQL 15 (production stack and tests),
+# Node.js for newman (Postman collection), gettext (translation check), wrk (bench).
 # Runs apt-get as root (or through sudo).
 set -euo pipefail
 
@@ -11,6 +12,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing: ${missing[*]}"
