@@ -8,7 +8,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.core import ratelimit
@@ -31,6 +31,7 @@ from .models import Phone, PhoneCode, User
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+DAY_SECONDS = 24 * 3600
 
 
 def request_code(*, phone: str, ip: str, now: datetime) -> None:
@@ -142,36 +143,48 @@ def _ensure_not_blocked(guard: Phone, now: datetime) -> None:
 
 def seconds_until_resend(*, phone: str, now: datetime) -> int:
     """How long `phone` must wait for another code (0: it may ask now)."""
-    last = PhoneCode.objects.filter(phone__number=phone).order_by("-created_at", "-id").first()
-    resend_at = _resend_at(last)
+    resend_at = _resend_at(_sent_recently(PhoneCode.objects.filter(phone__number=phone), now))
     return _seconds_until(resend_at, now) if resend_at and resend_at > now else 0
 
 
-def _resend_at(last: PhoneCode | None) -> datetime | None:
-    """The cooldown after a code ends early once the code is used."""
-    if last is None or last.used_at is not None:
+def _sent_recently(codes, now: datetime) -> dict:
+    """One query: the codes of the last day and hour, and the newest code's state."""
+    in_hour = Q(created_at__gt=now - HOUR)
+    return codes.filter(created_at__gt=now - DAY).aggregate(
+        day=Count("id"),
+        first_of_day=Min("created_at"),
+        hour=Count("id", filter=in_hour),
+        first_of_hour=Min("created_at", filter=in_hour),
+        newest=Max("created_at"),
+        newest_unused=Max("created_at", filter=Q(used_at__isnull=True)),
+    )
+
+
+def _resend_at(sent: dict) -> datetime | None:
+    """The cooldown runs from the newest code, and ends early once that code is used."""
+    if sent["newest"] is None or sent["newest"] != sent["newest_unused"]:
         return None
-    return last.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS)
+    return sent["newest"] + timedelta(seconds=settings.OTP_RESEND_SECONDS)
 
 
 def _ensure_can_send(guard: Phone, now: datetime) -> None:
-    resend_at = _resend_at(guard.codes.order_by("-created_at", "-id").first())
+    sent = _sent_recently(guard.codes, now)
+    resend_at = _resend_at(sent)
     if resend_at is not None and now < resend_at:
         raise Throttled(retry_after=_seconds_until(resend_at, now))
-
-    sent = guard.codes.filter(created_at__gt=now - DAY).aggregate(
-        day=Count("id"),
-        first_of_day=Min("created_at"),
-        hour=Count("id", filter=Q(created_at__gt=now - HOUR)),
-        first_of_hour=Min("created_at", filter=Q(created_at__gt=now - HOUR)),
-    )
     if sent["hour"] >= settings.OTP_PER_PHONE_PER_HOUR:
         raise Throttled(retry_after=_seconds_until(sent["first_of_hour"] + HOUR, now))
     if sent["day"] >= settings.OTP_PER_PHONE_PER_DAY:
         raise Throttled(retry_after=_seconds_until(sent["first_of_day"] + DAY, now))
-
-    if PhoneCode.objects.filter(created_at__gt=now - DAY).count() >= settings.SMS_DAILY_BUDGET:
-        raise SmsBudgetExhausted(retry_after=3600)
+    # Last, so that refused requests spend none of it. A counter, not a count of the
+    # ledger, so that it costs the same at any volume.
+    ratelimit.hit(
+        "sms:budget",
+        limit=settings.SMS_DAILY_BUDGET,
+        window=DAY_SECONDS,
+        now=now,
+        error=SmsBudgetExhausted,
+    )
 
 
 def _get_or_create_user(phone: str, now: datetime) -> tuple[User, bool]:

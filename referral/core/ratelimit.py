@@ -4,11 +4,13 @@ from datetime import datetime
 
 from django.core.cache import cache
 
-from .errors import Throttled
+from .errors import DomainError, Throttled
 
 
-def hit(key: str, *, limit: int, window: int, now: datetime) -> None:
-    """Count one event for `key`; raise Throttled once more than `limit` fall in one window."""
+def hit(
+    key: str, *, limit: int, window: int, now: datetime, error: type[DomainError] = Throttled
+) -> None:
+    """Count one event for `key`; raise `error` once more than `limit` fall in one window."""
     epoch = int(now.timestamp())
     start = epoch - epoch % window
     cache_key = f"ratelimit:{key}:{window}:{start}"
@@ -19,4 +21,4 @@ def hit(key: str, *, limit: int, window: int, now: datetime) -> None:
         cache.add(cache_key, 1, timeout=window)
         count = 1
     if count > limit:
-        raise Throttled(retry_after=max(1, start + window - epoch))
+        raise error(retry_after=max(1, start + window - epoch))

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 
 class InvitedUserSerializer(serializers.Serializer):
-    phone_number = serializers.CharField(source="phone")
+    phone_number = serializers.CharField()
     invited_at = serializers.DateTimeField()
 
 
