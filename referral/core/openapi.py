@@ -28,7 +28,7 @@ REQUIRED = (400, "required", "Обязательное поле.")
 PARSE_ERROR = (400, "parse_error", "JSON parse error - Expecting value: line 1 column 1 (char 0)")
 NOT_AUTHENTICATED = (401, "not_authenticated", "Учетные данные не были предоставлены.")
 TOKEN_NOT_VALID = (401, "token_not_valid", "Токен недействителен, истёк или отозван.")
-NOT_FOUND = (404, "not_found", "Страница не найдена.")
+NOT_FOUND = (404, "not_found", "Не корректный курсор")  # a tampered pagination cursor
 BAD_LIMIT = (400, "invalid", "Положительное целое число.")
 UNSUPPORTED_MEDIA = (
     415,

@@ -214,4 +214,4 @@ def test_a_tampered_cursor_is_a_404_json(authed):
     response = client.get("/api/profile_back/invited_users/", {"cursor": "garbage\x00"})
 
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json() == {"detail": "Не корректный курсор", "code": "not_found"}
