@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from referral.core import errors
-from referral.core.http import client_ip
+from referral.core.http import client_ip, validated
 from referral.core.openapi import BODY_ERRORS, TOKEN_NOT_VALID, error_responses
 
 from . import services, tokens
@@ -50,7 +50,7 @@ class RequestCodeView(PublicAPIView):
         },
     )
     def post(self, request):
-        data = _valid(RequestCodeSerializer, request)
+        data = validated(RequestCodeSerializer, request)
         services.request_code(phone=data["phone"], ip=client_ip(request), now=timezone.now())
         return Response({"detail": _("Code sent")})
 
@@ -112,7 +112,7 @@ class VerifyCodeView(PublicAPIView):
         },
     )
     def post(self, request):
-        data = _valid(VerifyCodeSerializer, request)
+        data = validated(VerifyCodeSerializer, request)
         login = services.log_in(
             phone=data["phone"],
             code=data["code"],
@@ -148,7 +148,7 @@ class RefreshView(PublicAPIView):
         },
     )
     def post(self, request):
-        data = _valid(RefreshSerializer, request)
+        data = validated(RefreshSerializer, request)
         return Response(tokens.rotate_refresh_token(raw=data["refresh"]))
 
 
@@ -167,12 +167,6 @@ class LogoutView(PublicAPIView):
         },
     )
     def post(self, request):
-        data = _valid(RefreshSerializer, request)
+        data = validated(RefreshSerializer, request)
         tokens.revoke_refresh_token(raw=data["refresh"])
         return Response({"detail": _("Logged out")})
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data

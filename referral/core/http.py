@@ -20,3 +20,10 @@ def client_ip(request) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def validated(serializer_class, request) -> dict:
+    """The request body checked by `serializer_class`; a ValidationError (400) otherwise."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from referral.accounts.serializers import ActivateInviteSerializer, DetailSerializer
 from referral.core import errors
+from referral.core.http import validated
 from referral.core.openapi import AUTH_ERRORS, BAD_LIMIT, BODY_ERRORS, NOT_FOUND, error_responses
 
 from . import selectors, services
@@ -69,11 +70,8 @@ class ActivateInviteView(APIView):
         },
     )
     def post(self, request):
-        serializer = ActivateInviteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.activate_invite(
-            user=request.user, code=serializer.validated_data["code"], now=timezone.now()
-        )
+        data = validated(ActivateInviteSerializer, request)
+        services.activate_invite(user=request.user, code=data["code"], now=timezone.now())
         return Response({"detail": _("Invite code activated")})
 
 
