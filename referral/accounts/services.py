@@ -40,7 +40,7 @@ def request_code(*, phone: str, ip: str, now: datetime) -> None:
     test_code = settings.TEST_PHONE_CODES.get(phone)
     code = test_code or f"{secrets.randbelow(10**settings.OTP_LENGTH):0{settings.OTP_LENGTH}d}"
     with transaction.atomic():
-        Phone.objects.get_or_create(number=phone)
+        Phone.objects.bulk_create([Phone(number=phone)], ignore_conflicts=True)  # one upsert
         guard = Phone.objects.select_for_update().get(number=phone)
         _ensure_not_blocked(guard, now)
         if not test_code:  # a test number gets its fixed code and no SMS: nothing to limit

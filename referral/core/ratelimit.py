@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from .errors import DomainError, Throttled
 
@@ -13,12 +14,25 @@ def hit(
     """Count one event for `key`; raise `error` once more than `limit` fall in one window."""
     epoch = int(now.timestamp())
     start = epoch - epoch % window
-    cache_key = f"ratelimit:{key}:{window}:{start}"
-    cache.add(cache_key, 0, timeout=window)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # the key expired between add and incr
-        cache.add(cache_key, 1, timeout=window)
-        count = 1
+    count = _increment(f"ratelimit:{key}:{window}:{start}", ttl=window)
     if count > limit:
         raise error(retry_after=max(1, start + window - epoch))
+
+
+def _increment(key: str, *, ttl: int) -> int:
+    """Add one to a counter that expires `ttl` seconds after its first event."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        # One round trip (Django's add + incr would take three): INCR, then EXPIRE NX.
+        redis_key = cache.make_and_validate_key(key)
+        pipe = cache._cache.get_client(redis_key, write=True).pipeline()
+        pipe.incr(redis_key)
+        pipe.expire(redis_key, ttl, nx=True)
+        count, _ = pipe.execute()
+        return count
+    cache.add(key, 0, timeout=ttl)
+    try:
+        return cache.incr(key)
+    except ValueError:  # it expired between add and incr
+        cache.add(key, 1, timeout=ttl)
+        return 1
