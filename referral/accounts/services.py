@@ -64,12 +64,19 @@ def verify_code(*, phone: str, code: str, now: datetime) -> tuple[User, bool]:
     Wrong guesses are counted before comparing and saved even though an error is raised.
     """
     with transaction.atomic():
-        guard = Phone.objects.select_for_update().filter(number=phone).first()
-        if guard is None:
+        # The newest code and its phone, both locked: parallel checks of one phone queue here.
+        current = (
+            PhoneCode.objects.select_related("phone")
+            .select_for_update()
+            .filter(phone__number=phone)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if current is None:
             raise CodeInvalid()
+        guard = current.phone
         _ensure_not_blocked(guard, now)
-        current = guard.codes.order_by("-created_at", "-id").first()
-        if current is None or current.used_at is not None:
+        if current.used_at is not None:
             raise CodeInvalid()
         if current.expires_at <= now:
             raise CodeExpired()
