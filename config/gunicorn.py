@@ -8,6 +8,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2)
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 10
+# Load the app once in the master: forks are cheap and share its memory, so a worker
+# replaced after max_requests does not stall requests while it imports Django.
+preload_app = True
 max_requests = 10000
 max_requests_jitter = 1000
 accesslog = None  # referral.core.middleware.RequestLogMiddleware logs each request

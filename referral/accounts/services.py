@@ -85,8 +85,10 @@ def verify_code(*, phone: str, code: str, now: datetime) -> tuple[User, bool]:
 
         current.attempts += 1
         error: DomainError | None = None
+        guard_changed = True
         if constant_time_compare(current.code_hash, _hash(phone, code)):
             current.used_at = now
+            guard_changed = bool(guard.failed_attempts or guard.paused_until)
             guard.failed_attempts = 0
             guard.paused_until = None
         else:
@@ -98,7 +100,8 @@ def verify_code(*, phone: str, code: str, now: datetime) -> tuple[User, bool]:
             exhausted = current.attempts >= settings.OTP_MAX_ATTEMPTS
             error = TooManyAttempts() if exhausted else CodeInvalid()
         current.save(update_fields=["attempts", "used_at"])
-        guard.save(update_fields=["failed_attempts", "paused_until", "locked_at"])
+        if guard_changed:  # the usual login has nothing to reset
+            guard.save(update_fields=["failed_attempts", "paused_until", "locked_at"])
         if error is None:
             user, created = _get_or_create_user(phone, now)
     if error is not None:

@@ -1,6 +1,6 @@
 """JWT pairs: issue, rotate (the old refresh token is revoked) and revoke."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -18,9 +18,8 @@ def issue_tokens(user: User) -> dict:
 def rotate_refresh_token(*, raw: str) -> dict:
     """Trade a refresh token for a new pair; of two parallel calls with one token, one wins."""
     with transaction.atomic():
-        user_id = _revoke(raw)
-        user = User.objects.filter(pk=user_id, is_active=True).first()
-        if user is None:
+        user = _revoke(raw)
+        if user is None or not user.is_active:
             raise TokenInvalid()
     return issue_tokens(user)
 
@@ -30,15 +29,18 @@ def revoke_refresh_token(*, raw: str) -> None:
         _revoke(raw)
 
 
-def _revoke(raw: str):
+def _revoke(raw: str) -> User | None:
+    """Blacklist refresh token `raw`, return its user; the unique blacklist row decides races."""
     try:
         refresh = RefreshToken(raw)  # checks signature, expiry, type and the blacklist
     except TokenError as error:
         raise TokenInvalid() from error
-    outstanding = OutstandingToken.objects.filter(jti=refresh["jti"]).first()
+    outstanding = OutstandingToken.objects.select_related("user").filter(jti=refresh["jti"]).first()
     if outstanding is None:
         raise TokenInvalid()
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    if not created:  # revoked meanwhile by a parallel request
-        raise TokenInvalid()
-    return refresh["user_id"]
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as error:  # revoked meanwhile by a parallel request
+        raise TokenInvalid() from error
+    return outstanding.user
