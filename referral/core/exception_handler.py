@@ -16,7 +16,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         response.data = _validation_body(exc.detail)
     else:
-        message, code = _first_error(exc.detail)
+        message, code = first_error(exc.detail)
         if code == "token_not_valid":
             message = TokenInvalid.message
         response.data = {"detail": str(message), "code": code}
@@ -30,13 +30,13 @@ def error_response(error: DomainError) -> Response:
     )
 
 
-def _first_error(detail):
-    """The first ErrorDetail in a nested detail, with its code."""
+def first_error(detail):
+    """The first ErrorDetail in a nested detail (or serializer.errors), with its code."""
     if isinstance(detail, dict):
         detail = detail.get("detail", next(iter(detail.values()), ""))
-        return _first_error(detail)
+        return first_error(detail)
     if isinstance(detail, list):
-        return _first_error(detail[0] if detail else "")
+        return first_error(detail[0] if detail else "")
     return detail, getattr(detail, "code", "error")
 
 
@@ -45,7 +45,7 @@ def _validation_body(detail) -> dict:
         detail = {"non_field_errors": detail if isinstance(detail, list) else [detail]}
     errors = {field: [str(m) for m in _flatten(messages)] for field, messages in detail.items()}
     field, messages = next(iter(detail.items()))
-    message, code = _first_error(messages)
+    message, code = first_error(messages)
     body = {"detail": str(message), "code": code}
     if field != "non_field_errors":
         body["field"] = field

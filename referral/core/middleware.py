@@ -56,11 +56,12 @@ class DependencyFailureMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, RedisError):
-            code, detail = "cache_unavailable", _("The service is temporarily unavailable.")
+            code = "cache_unavailable"
         elif isinstance(exception, (OperationalError, InterfaceError)):
-            code, detail = "database_unavailable", _("The service is temporarily unavailable.")
+            code = "database_unavailable"
         else:
             return None
+        detail = _("The service is temporarily unavailable.")
         logger.error("dependency down: %s (%s)", code, type(exception).__name__)
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": detail, "code": code}, status=503)

@@ -20,6 +20,7 @@ from referral.accounts.serializers import (
     VerifyCodeSerializer,
 )
 from referral.core.errors import DomainError, Throttled
+from referral.core.exception_handler import first_error
 from referral.core.http import client_ip
 from referral.invites import selectors
 from referral.invites.codes import normalize_invite_code
@@ -67,7 +68,7 @@ def phone(request):
                 request.session[PHONE_KEY] = number
                 return redirect("web:code")
         else:
-            error = _first_error(serializer)
+            error = str(first_error(serializer.errors)[0])
     return render(
         request,
         "web/phone.html",
@@ -117,7 +118,7 @@ def code(request):
                     messages.success(request, _("Invite code activated"))
                 return redirect("web:profile")
         else:
-            error = _first_error(serializer)
+            error = str(first_error(serializer.errors)[0])
     wait = services.seconds_until_resend(phone=number, now=timezone.now())
     return render(
         request,
@@ -151,7 +152,7 @@ def profile(request):
 def activate(request):
     serializer = ActivateInviteSerializer(data=request.POST)
     if not serializer.is_valid():
-        return _profile(request, error=_first_error(serializer))
+        return _profile(request, error=str(first_error(serializer.errors)[0]))
     try:
         activate_invite(
             user=request.user, code=serializer.validated_data["code"], now=timezone.now()
@@ -181,8 +182,3 @@ def _profile(request, *, error=None):
         "typed_code": request.POST.get("code") or request.GET.get("invite", ""),
     }
     return render(request, "web/profile.html", context, status=400 if error else 200)
-
-
-def _first_error(serializer) -> str:
-    messages_by_field = next(iter(serializer.errors.values()))
-    return str(messages_by_field[0])
