@@ -17,9 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import PostgresServer, RedisServer, manage  # noqa: E402
+from tests.servers import PostgresServer, RedisServer, manage, production_env  # noqa: E402
 
 RUN = ROOT / ".run"
+SETTABLE = ["ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"]
 
 
 def secret_key() -> str:
@@ -42,17 +43,15 @@ def main() -> int:
         if not redis_url:
             redis = stack.enter_context(RedisServer())
             redis_url = redis.url
-        env = {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or secret_key(),
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1"),
-            "SECURE_SSL_REDIRECT": os.environ.get("SECURE_SSL_REDIRECT", "false"),
-            "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "false"),
-            "SECURE_HSTS_SECONDS": os.environ.get("SECURE_HSTS_SECONDS", "0"),
-            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        }
+        # A loopback deployment like the tests', but the caller's settings win.
+        env = production_env(
+            database_url,
+            redis_url,
+            SECRET_KEY=os.environ.get("SECRET_KEY") or secret_key(),
+            SECURE_HSTS_SECONDS="0",
+            PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        )
+        env.update((k, os.environ[k]) for k in SETTABLE if k in os.environ)
         manage("migrate", "--noinput", "-v0", env=env)
         manage("collectstatic", "--noinput", "-v0", env=env)
         print("Serving http://localhost:8000 (Ctrl+C stops everything)", flush=True)

@@ -1,6 +1,7 @@
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from itertools import count
 
 import pytest
@@ -37,27 +38,29 @@ class Stack:
         self._phones = count(1)
 
     def __enter__(self):
-        self.postgres.start()
-        self.redis.start()
-        self.env = production_env(
-            self.postgres.url,
-            self.redis.url,
-            STATIC_ROOT=str(self.postgres.directory / "static"),
-            **STACK_ENV,
-            **self.extra_env,
-        )
-        manage("migrate", "-v0", env=self.env)
-        manage("collectstatic", "--noinput", "-v0", env=self.env)
-        self.worker = Worker(self.env).start()
-        self.a = AppServer(self.env).start()
-        self.b = AppServer(self.env).start()
+        # Each part is registered for stopping as soon as it runs, so a failed start
+        # leaves nothing behind.
+        self._cleanup = ExitStack()
+        with self._cleanup:
+            self._cleanup.enter_context(self.postgres)
+            self._cleanup.enter_context(self.redis)
+            self.env = production_env(
+                self.postgres.url,
+                self.redis.url,
+                STATIC_ROOT=str(self.postgres.directory / "static"),
+                **STACK_ENV,
+                **self.extra_env,
+            )
+            manage("migrate", "-v0", env=self.env)
+            manage("collectstatic", "--noinput", "-v0", env=self.env)
+            self.worker = self._cleanup.enter_context(Worker(self.env))
+            self.a = self._cleanup.enter_context(AppServer(self.env))
+            self.b = self._cleanup.enter_context(AppServer(self.env))
+            self._cleanup = self._cleanup.pop_all()
         return self
 
     def __exit__(self, *exc):
-        for process in (self.a, self.b, self.worker, self.redis):
-            process.stop()
-        self.postgres.stop()
-        self.postgres.remove()
+        self._cleanup.close()
 
     def new_ip(self) -> str:
         n = next(self._ips)
