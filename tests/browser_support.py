@@ -15,8 +15,12 @@ PHONE_SIZE = {"width": 360, "height": 780}
 DESKTOP_SIZE = {"width": 1280, "height": 800}
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def launch(playwright, *, back_forward_cache: bool = False):
+    """Chromium; with `back_forward_cache`, as real Chrome ships it (Playwright turns it off)."""
+    ignored = ["--disable-back-forward-cache"] if back_forward_cache else None
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, ignore_default_args=ignored
+    )
 
 
 def last_code(server, phone: str, count: int = 1) -> str:

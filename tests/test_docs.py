@@ -15,7 +15,7 @@ def variables_read_by_settings() -> set[str]:
     names = set()
     for name in SETTINGS_FILES:
         text = (ROOT / name).read_text()
-        names |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', text))
+        names |= set(re.findall(r'(?:env\.\w+|whole|number)\(\s*"([A-Z_]+)"', text))
         names |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', text))
     return names
 

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -83,3 +84,152 @@ def test_malformed_test_phone_numbers_are_refused(value):
 
     assert result.returncode != 0
     assert "TEST_PHONE_NUMBERS" in result.stderr
+
+
+def settings_value(name: str, **env) -> str:
+    """A setting as the development settings compute it in a fresh process."""
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "shell", "-v0", "-c", code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},  # manage.py chooses the settings
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def import_settings(module="config.settings.base", **env) -> subprocess.CompletedProcess:
+    """Import a settings module in a fresh process, as every start-up does."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import {module}"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_development_generates_its_own_secret_key_once():
+    """Issue 9, finding 13: with DEBUG on and no SECRET_KEY, the committed key signed real JWTs."""
+    first, second = settings_value("SECRET_KEY"), settings_value("SECRET_KEY")
+
+    assert first == second
+    assert len(first) >= 50 and not first.startswith("django-insecure")
+    key_file = ROOT / ".run" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert "development-only-key" not in (ROOT / "config" / "settings" / "base.py").read_text()
+
+
+def test_an_explicit_secret_key_wins_in_development():
+    key = "explicit-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+
+    assert settings_value("SECRET_KEY", SECRET_KEY=key) == key
+
+
+NUMERIC = {
+    "OTP_LENGTH": ["3", "9"],
+    "OTP_TTL_SECONDS": ["0", "-5"],
+    "OTP_MAX_ATTEMPTS": ["0"],
+    "OTP_RESEND_SECONDS": ["-1"],
+    "OTP_PER_PHONE_PER_HOUR": ["0"],
+    "OTP_PER_PHONE_PER_DAY": ["0"],
+    "OTP_PER_PHONE_AND_IP_PER_HOUR": ["0"],
+    "OTP_PER_PHONE_AND_IP_PER_DAY": ["0"],
+    "OTP_PER_IP_PER_HOUR": ["0"],
+    "SMS_DAILY_BUDGET": ["0"],
+    "VERIFY_PER_IP_PER_HOUR": ["0"],
+    "LOGIN_FAILURES_PER_IP": ["0"],
+    "LOGIN_FAILURES_PER_PHONE": ["0"],
+    "INVITE_ACTIVATIONS_PER_USER_PER_HOUR": ["0"],
+    "ACCESS_TOKEN_MINUTES": ["0"],
+    "REFRESH_TOKEN_DAYS": ["0"],
+    "TRUSTED_PROXY_COUNT": ["-1", "11"],
+    "DB_CONN_MAX_AGE": ["-1"],
+    "SMS_TIMEOUT_SECONDS": ["0"],
+    "SMS_MAX_TRIES": ["0"],
+    "SMS_CONSOLE_DELAY_MIN": ["-1"],
+    "SMS_CONSOLE_DELAY_MAX": ["-1", "61"],
+    "LOGIN_RECORDS_RETENTION_DAYS": ["0"],
+    "TASK_RESULTS_RETENTION_DAYS": ["0"],
+    "CLEANUP_INTERVAL_SECONDS": ["0"],
+    "ADMIN_LOGIN_FAILURES_BEFORE_DELAY": ["0"],
+    "SECURE_HSTS_SECONDS": ["-1"],
+}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [(name, value) for name, values in NUMERIC.items() for value in values]
+)
+def test_numeric_settings_out_of_range_are_refused_at_start_up(variable, value):
+    """Issue 9, finding 14: LOGIN_FAILURES_BEFORE_PAUSE=0 divided by zero at the first failure."""
+    result = import_settings("config.settings.production", **PRODUCTION, **{variable: value})
+
+    assert result.returncode != 0
+    assert variable in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5"])
+def test_numeric_settings_that_are_not_numbers_are_refused(value):
+    result = import_settings(OTP_TTL_SECONDS=value)
+
+    assert result.returncode != 0
+    assert "OTP_TTL_SECONDS" in result.stderr.splitlines()[-1]
+
+
+def test_every_numeric_setting_is_range_checked():
+    text = "".join(
+        (ROOT / "config" / "settings" / n).read_text() for n in ("base.py", "production.py")
+    )
+
+    assert not re.findall(r"env\.(?:int|float)\(", text)
+    assert set(re.findall(r'(?:whole|number)\(\s*"([A-Z_]+)"', text)) == set(NUMERIC)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"OTP_PER_PHONE_AND_IP_PER_HOUR": "10", "OTP_PER_PHONE_PER_HOUR": "10"}, "OTP_PER_PHONE"),
+        ({"OTP_PER_PHONE_AND_IP_PER_DAY": "30", "OTP_PER_PHONE_PER_DAY": "20"}, "OTP_PER_PHONE"),
+        ({"LOGIN_FAILURES_PER_IP": "50", "LOGIN_FAILURES_PER_PHONE": "50"}, "LOGIN_FAILURES"),
+        ({"SMS_CONSOLE_DELAY_MIN": "3", "SMS_CONSOLE_DELAY_MAX": "2"}, "SMS_CONSOLE_DELAY"),
+    ],
+)
+def test_limits_that_would_let_one_address_lock_a_phone_are_refused(env, named):
+    """One address must never be able to use up what a phone has in all (issue 9, finding 2)."""
+    result = import_settings(**env)
+
+    assert result.returncode != 0
+    assert named in result.stderr.splitlines()[-1]
+
+
+def app_server_settings(module: str, **env) -> subprocess.CompletedProcess:
+    code = f"import {module}; from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("module", ["config.wsgi", "config.asgi"])
+def test_app_servers_default_to_production_settings(module):
+    """Issue 9, finding 15: without DJANGO_SETTINGS_MODULE they ran with DEBUG on."""
+    bare = app_server_settings(module)
+    configured = app_server_settings(
+        module, **{k: v for k, v in PRODUCTION.items() if k != "DJANGO_SETTINGS_MODULE"}
+    )
+
+    assert bare.returncode != 0 and "SECRET_KEY" in bare.stderr
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.strip() == "False"
+
+
+def test_manage_py_stays_on_development_settings():
+    assert settings_value("DEBUG") == "True"

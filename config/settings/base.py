@@ -7,6 +7,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.secret_key import local_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -21,18 +23,45 @@ def real_secret_key() -> str:
     return key
 
 
+def whole(name: str, default: int, *, low: int, high: int | None = None) -> int:
+    """A whole-number setting from the environment, refused at start-up when out of range."""
+    return _bounded(name, int, default, low, high)
+
+
+def number(name: str, default: float, *, low: float, high: float | None = None) -> float:
+    """A number setting from the environment, refused at start-up when out of range."""
+    return _bounded(name, float, default, low, high)
+
+
+def _bounded(name, kind, default, low, high):
+    raw = env.str(name, default=str(default))
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if not low <= value or (high is not None and not value <= high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ImproperlyConfigured(f"{name} must be {bounds}, not {raw}.")
+    return value
+
+
+def require_below(smaller: str, larger: str, why: str) -> None:
+    """Refuse to start when setting `smaller` is not below setting `larger`."""
+    if globals()[smaller] >= globals()[larger]:
+        raise ImproperlyConfigured(f"{smaller} must be less than {larger}: {why}")
+
+
 DEBUG = env.bool("DEBUG", default=True)
-if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="") or "django-insecure-development-only-key"
-else:
-    SECRET_KEY = real_secret_key()
+SECRET_KEY = (
+    (env.str("SECRET_KEY", default="") or local_secret_key()) if DEBUG else real_secret_key()
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "referral.core",  # before staticfiles: its runserver takes precedence
-    "django.contrib.admin",
+    "referral.core.apps.AdminConfig",  # django.contrib.admin, opened by password login only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,10 +80,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "referral.core.middleware.RequestLogMiddleware",
+    "referral.core.middleware.AllowedHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "referral.core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -97,7 +127,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = whole("DB_CONN_MAX_AGE", 60, low=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -108,7 +138,7 @@ if REDIS_URL:
     # Fail fast (503) instead of hanging when Redis is unreachable.
     CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = whole("TRUSTED_PROXY_COUNT", 0, low=0, high=10)
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
@@ -149,19 +179,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "referral.accounts.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["referral.core.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "referral.core.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_MINUTES", default=15)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("REFRESH_TOKEN_DAYS", default=30)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=whole("ACCESS_TOKEN_MINUTES", 15, low=1, high=1440)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=whole("REFRESH_TOKEN_DAYS", 30, low=1, high=365)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
@@ -190,28 +220,36 @@ SPECTACULAR_SETTINGS = {
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
 PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=["RU"])
 
-OTP_LENGTH = env.int("OTP_LENGTH", default=4)
-if not 4 <= OTP_LENGTH <= 8:
-    raise ImproperlyConfigured("OTP_LENGTH must be between 4 and 8.")
-OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
-OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
-OTP_RESEND_SECONDS = env.int("OTP_RESEND_SECONDS", default=60)
-OTP_PER_PHONE_PER_HOUR = env.int("OTP_PER_PHONE_PER_HOUR", default=5)
-OTP_PER_PHONE_PER_DAY = env.int("OTP_PER_PHONE_PER_DAY", default=10)
-OTP_PER_IP_PER_HOUR = env.int("OTP_PER_IP_PER_HOUR", default=50)
-SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=1000)
-VERIFY_PER_IP_PER_HOUR = env.int("VERIFY_PER_IP_PER_HOUR", default=300)
-LOGIN_FAILURES_BEFORE_PAUSE = env.int("LOGIN_FAILURES_BEFORE_PAUSE", default=20)
-LOGIN_PAUSE_SECONDS = env.int("LOGIN_PAUSE_SECONDS", default=3600)
-LOGIN_FAILURES_BEFORE_LOCK = env.int("LOGIN_FAILURES_BEFORE_LOCK", default=100)
-INVITE_ACTIVATIONS_PER_USER_PER_HOUR = env.int("INVITE_ACTIVATIONS_PER_USER_PER_HOUR", default=30)
+OTP_LENGTH = whole("OTP_LENGTH", 4, low=4, high=8)
+OTP_TTL_SECONDS = whole("OTP_TTL_SECONDS", 300, low=30, high=3600)
+# Guessing (README "Security"): wrong codes are counted per phone and client address
+# (an IPv4 address or an IPv6 /64) as well as per phone, over a sliding 24 hours.
+OTP_MAX_ATTEMPTS = whole("OTP_MAX_ATTEMPTS", 5, low=1, high=10)
+LOGIN_FAILURES_PER_IP = whole("LOGIN_FAILURES_PER_IP", 10, low=1)
+LOGIN_FAILURES_PER_PHONE = whole("LOGIN_FAILURES_PER_PHONE", 50, low=1)
+# Sending: per phone and client address, and per phone from everywhere.
+OTP_RESEND_SECONDS = whole("OTP_RESEND_SECONDS", 60, low=0, high=3600)
+OTP_PER_PHONE_AND_IP_PER_HOUR = whole("OTP_PER_PHONE_AND_IP_PER_HOUR", 5, low=1)
+OTP_PER_PHONE_AND_IP_PER_DAY = whole("OTP_PER_PHONE_AND_IP_PER_DAY", 10, low=1)
+OTP_PER_PHONE_PER_HOUR = whole("OTP_PER_PHONE_PER_HOUR", 10, low=1)
+OTP_PER_PHONE_PER_DAY = whole("OTP_PER_PHONE_PER_DAY", 20, low=1)
+OTP_PER_IP_PER_HOUR = whole("OTP_PER_IP_PER_HOUR", 50, low=1)
+SMS_DAILY_BUDGET = whole("SMS_DAILY_BUDGET", 1000, low=1)
+VERIFY_PER_IP_PER_HOUR = whole("VERIFY_PER_IP_PER_HOUR", 300, low=1)
+INVITE_ACTIVATIONS_PER_USER_PER_HOUR = whole("INVITE_ACTIVATIONS_PER_USER_PER_HOUR", 30, low=1)
+_ONE_ADDRESS = "one client address must not be able to use up what a phone has in all."
+require_below("OTP_PER_PHONE_AND_IP_PER_HOUR", "OTP_PER_PHONE_PER_HOUR", _ONE_ADDRESS)
+require_below("OTP_PER_PHONE_AND_IP_PER_DAY", "OTP_PER_PHONE_PER_DAY", _ONE_ADDRESS)
+require_below("LOGIN_FAILURES_PER_IP", "LOGIN_FAILURES_PER_PHONE", _ONE_ADDRESS)
 # Crockford base32; overridable only so that tests can force collisions.
 INVITE_CODE_ALPHABET = env.str("INVITE_CODE_ALPHABET", default="0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 INVITE_CODE_LENGTH = 6
 
 # Test phone numbers (as Firebase and Supabase offer for app review and automated tests):
 # "+79990000000:1234,+79990000001:5678" - these numbers get that fixed code and no SMS.
-TEST_PHONE_CODES = dict(item.split(":", 1) for item in env.list("TEST_PHONE_NUMBERS", default=[]))
+TEST_PHONE_CODES = dict(
+    item.partition(":")[::2] for item in env.list("TEST_PHONE_NUMBERS", default=[])
+)
 ALLOW_TEST_PHONE_NUMBERS = env.bool("ALLOW_TEST_PHONE_NUMBERS", default=False)
 
 
@@ -233,20 +271,32 @@ def check_test_phone_numbers(debug: bool) -> None:
 check_test_phone_numbers(DEBUG)
 
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="referral.accounts.sms.ConsoleGateway")
-SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
-SMS_MAX_TRIES = env.int("SMS_MAX_TRIES", default=3)
+SMS_TIMEOUT_SECONDS = number("SMS_TIMEOUT_SECONDS", 5.0, low=0.5, high=60)
+SMS_MAX_TRIES = whole("SMS_MAX_TRIES", 3, low=1, high=10)
 SMSRU_API_ID = env.str("SMSRU_API_ID", default="")
 SMSRU_URL = env.str("SMSRU_URL", default="https://sms.ru/sms/send")
-SMS_CONSOLE_DELAY_SECONDS = (
-    env.float("SMS_CONSOLE_DELAY_MIN", default=1.0),
-    env.float("SMS_CONSOLE_DELAY_MAX", default=2.0),
-)
+SMS_CONSOLE_DELAY_MIN = number("SMS_CONSOLE_DELAY_MIN", 1.0, low=0, high=60)
+SMS_CONSOLE_DELAY_MAX = number("SMS_CONSOLE_DELAY_MAX", 2.0, low=0, high=60)
+if SMS_CONSOLE_DELAY_MIN > SMS_CONSOLE_DELAY_MAX:
+    raise ImproperlyConfigured("SMS_CONSOLE_DELAY_MIN must not be more than SMS_CONSOLE_DELAY_MAX.")
+SMS_CONSOLE_DELAY_SECONDS = (SMS_CONSOLE_DELAY_MIN, SMS_CONSOLE_DELAY_MAX)
 
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="referral.core.tasks.ThreadPoolBackend"),
     }
 }
+
+# Housekeeping, run by the worker (and by runserver in development): README "Data retention".
+LOGIN_RECORDS_RETENTION_DAYS = whole("LOGIN_RECORDS_RETENTION_DAYS", 7, low=1)
+TASK_RESULTS_RETENTION_DAYS = whole("TASK_RESULTS_RETENTION_DAYS", 1, low=1)
+CLEANUP_INTERVAL_SECONDS = whole("CLEANUP_INTERVAL_SECONDS", 3600, low=1)
+
+# The Django admin: where it is served ("" switches it off) and how its password login is slowed.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+if ADMIN_URL and (not ADMIN_URL.endswith("/") or ADMIN_URL.startswith(("/", "api/", "ui/", "r/"))):
+    raise ImproperlyConfigured("ADMIN_URL must end with / and not start with /, api/, ui/ or r/.")
+ADMIN_LOGIN_FAILURES_BEFORE_DELAY = whole("ADMIN_LOGIN_FAILURES_BEFORE_DELAY", 5, low=1)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # or "json"
 LOGGING = {
@@ -260,7 +310,14 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {"client_errors": {"()": "referral.core.logs.ClientErrorsAsWarnings"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django_tasks": {"level": "WARNING"},

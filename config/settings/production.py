@@ -1,7 +1,7 @@
 """Production: DEBUG off, PostgreSQL and Redis required, durable SMS queue, JSON logs."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, check_test_phone_numbers, env, real_secret_key
+from .base import DATABASES, REDIS_URL, check_test_phone_numbers, env, real_secret_key, whole
 
 DEBUG = False
 SECRET_KEY = real_secret_key()
@@ -32,7 +32,7 @@ STORAGES = {
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_SECONDS = whole("SECURE_HSTS_SECONDS", 31536000, low=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 if TRUSTED_PROXY_COUNT:  # noqa: F405 - the proxy terminates TLS and says so

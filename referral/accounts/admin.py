@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils import timezone
 
 from . import services
-from .models import Phone, PhoneCode, User
+from .models import CodeMessage, Phone, User, WrongGuess
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -38,51 +39,68 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ["groups"]
 
 
-DELIVERY_FIELDS = [
-    "created_at",
-    "expires_at",
-    "attempts",
-    "used_at",
-    "sent_at",
-    "delivery_tries",
-    "delivery_error",
-]
+class CodeRecordAdmin(admin.ModelAdmin):
+    """A read-only record about a login code, shown with its phone (never the code)."""
 
+    list_select_related = ["code__phone"]
 
-class PhoneCodeInline(admin.TabularInline):
-    model = PhoneCode
-    fields = readonly_fields = DELIVERY_FIELDS  # never the hash
-    ordering = ["-created_at"]
-    extra = 0
-    can_delete = False
-    max_num = 0
+    def get_readonly_fields(self, request, obj=None):
+        return self.list_display
 
+    def get_fields(self, request, obj=None):
+        return self.list_display
 
-@admin.register(PhoneCode)
-class PhoneCodeAdmin(admin.ModelAdmin):
-    """Deliveries, for the operator: which codes went out, which failed and why."""
-
-    list_display = ["phone", *DELIVERY_FIELDS]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter), "delivery_tries"]
-    search_fields = ["phone__number", "delivery_error"]
-    fields = readonly_fields = ["phone", *DELIVERY_FIELDS]
-    list_select_related = ["phone"]
+    @admin.display(ordering="code__phone__number")
+    def phone(self, record):
+        return record.code.phone
 
     def has_add_permission(self, request):
         return False
 
 
+@admin.register(CodeMessage)
+class CodeMessageAdmin(CodeRecordAdmin):
+    """Deliveries, for the operator: which SMS went out, which failed and why."""
+
+    list_display = ["phone", "source", "created_at", "sent_at", "delivery_tries", "delivery_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), "delivery_tries"]
+    search_fields = ["code__phone__number", "source", "delivery_error"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(WrongGuess)
+class WrongGuessAdmin(CodeRecordAdmin):
+    """Wrong codes by phone and client address: who is guessing, and at whom."""
+
+    list_display = ["phone", "source", "at"]
+    search_fields = ["code__phone__number", "source"]
+    date_hierarchy = "at"
+
+
 @admin.register(Phone)
 class PhoneAdmin(admin.ModelAdmin):
-    inlines = [PhoneCodeInline]
-    list_display = ["number", "failed_attempts", "paused_until", "locked_at"]
+    list_display = ["number", "locked_at"]
     list_filter = [("locked_at", admin.EmptyFieldListFilter)]
     search_fields = ["number"]
-    readonly_fields = ["number", "failed_attempts", "paused_until", "locked_at"]
-    actions = ["unlock"]
+    fields = readonly_fields = ["number", "locked_at", "last_day"]
+    actions = ["lock", "unlock"]
 
-    @admin.action(description="Unlock: clear failures, pause and lock")
+    @admin.display(description="Last 24 hours")
+    def last_day(self, phone):
+        activity = services.recent_activity(phone=phone, now=timezone.now())
+        return (
+            f"{activity.messages} SMS; {activity.wrong_guesses} wrong codes "
+            f"from {activity.guessing_sources} address(es)"
+        )
+
+    @admin.action(description="Block: no codes are sent or accepted until unblocked")
+    def lock(self, request, queryset):
+        for phone in queryset:
+            services.lock_phone(phone=phone, now=timezone.now())
+        self.message_user(request, f"Blocked {queryset.count()} number(s).", messages.SUCCESS)
+
+    @admin.action(description="Unblock, and forget the wrong codes of the last 24 hours")
     def unlock(self, request, queryset):
         for phone in queryset:
             services.unlock_phone(phone=phone)
-        self.message_user(request, f"Unlocked {queryset.count()} number(s).", messages.SUCCESS)
+        self.message_user(request, f"Unblocked {queryset.count()} number(s).", messages.SUCCESS)

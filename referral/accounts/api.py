@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from referral.core import errors
-from referral.core.http import client_ip, validated
-from referral.core.openapi import BODY_ERRORS, TOKEN_NOT_VALID, error_responses
+from referral.core.http import client_ip, error_body, validated
+from referral.core.openapi import BODY_ERRORS, documented_body, error_responses
 
 from . import services, tokens
 from .serializers import (
@@ -43,8 +43,8 @@ class RequestCodeView(PublicAPIView):
             **error_responses(
                 *BODY_ERRORS,
                 errors.PhoneLocked,
+                errors.AccountDisabled,
                 errors.Throttled,
-                errors.PhonePaused,
                 errors.SmsBudgetExhausted,
             ),
         },
@@ -85,18 +85,23 @@ class VerifyCodeView(PublicAPIView):
                             "refresh": REFRESH,
                         },
                     ),
-                    OpenApiExample(
-                        "logged in, invite code refused",
-                        value={
-                            "phone_number": "+79991234567",
-                            "invite_code": "C0A13D",
-                            "access": ACCESS,
-                            "refresh": REFRESH,
-                            "invite_error": {
-                                "detail": "Такого инвайт-кода не существует.",
-                                "code": "invite_not_found",
+                    *(
+                        OpenApiExample(
+                            f"logged in, invite code refused: {refusal.code}",
+                            value={
+                                "phone_number": "+79991234567",
+                                "invite_code": "C0A13D",
+                                "access": ACCESS,
+                                "refresh": REFRESH,
+                                "invite_error": documented_body(refusal),
                             },
-                        },
+                        )
+                        for refusal in (
+                            errors.InviteNotFound,
+                            errors.InviteInvalid,
+                            errors.InviteNotNewUser,
+                            errors.InviteCycle,
+                        )
                     ),
                 ],
             ),
@@ -106,6 +111,7 @@ class VerifyCodeView(PublicAPIView):
                 errors.CodeExpired,
                 errors.TooManyAttempts,
                 errors.PhoneLocked,
+                errors.AccountDisabled,
                 errors.PhonePaused,
                 errors.Throttled,
             ),
@@ -126,10 +132,7 @@ class VerifyCodeView(PublicAPIView):
             **tokens.issue_tokens(login.user),
         }
         if login.invite_error is not None:
-            body["invite_error"] = {
-                "detail": str(login.invite_error.message),
-                "code": login.invite_error.code,
-            }
+            body["invite_error"] = error_body(login.invite_error)
         return Response(body)
 
 
@@ -144,7 +147,7 @@ class RefreshView(PublicAPIView):
                 TokenPairSerializer,
                 examples=[OpenApiExample("pair", value={"access": ACCESS, "refresh": REFRESH})],
             ),
-            **error_responses(*BODY_ERRORS, TOKEN_NOT_VALID),
+            **error_responses(*BODY_ERRORS, errors.TokenInvalid, errors.AccountDisabled),
         },
     )
     def post(self, request):
@@ -163,7 +166,7 @@ class LogoutView(PublicAPIView):
                 DetailSerializer,
                 examples=[OpenApiExample("logged out", value={"detail": "Вы вышли из системы"})],
             ),
-            **error_responses(*BODY_ERRORS, TOKEN_NOT_VALID),
+            **error_responses(*BODY_ERRORS, errors.TokenInvalid),
         },
     )
     def post(self, request):

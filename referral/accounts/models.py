@@ -54,14 +54,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Phone(models.Model):
-    """A number that asked for login codes, with its failure counters (NIST SP 800-63B 5.2.2).
+    """A number that asked for login codes. Exists before any user does.
 
-    Exists before any user does, so failures are counted across codes and users.
+    Its limits are counted from its messages and wrong guesses (see services); the
+    only state it holds itself is an operator's block, never set automatically.
     """
 
     number = PhoneNumberField(unique=True)
-    failed_attempts = models.PositiveIntegerField(default=0)
-    paused_until = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
@@ -69,17 +68,15 @@ class Phone(models.Model):
 
 
 class PhoneCode(models.Model):
-    """One login code sent by SMS; also the ledger the sending limits count."""
+    """One login code. Re-sent while fresh, so that another request never replaces it."""
 
     phone = models.ForeignKey(Phone, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64)
+    # The code sealed (referral.core.sealing), to send it again; emptied once it is used.
+    sealed_code = models.TextField(blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivery_tries = models.PositiveSmallIntegerField(default=0)
-    delivery_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
         indexes = [
@@ -89,3 +86,35 @@ class PhoneCode(models.Model):
 
     def __str__(self):
         return f"{self.phone} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CodeMessage(models.Model):
+    """One SMS carrying a login code: what the sending limits count, and its delivery."""
+
+    code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="messages")
+    source = models.CharField(max_length=45, help_text="The client: IPv4 address or IPv6 /64.")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_tries = models.PositiveSmallIntegerField(default=0)
+    delivery_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):
+        return f"SMS to {self.code.phone} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WrongGuess(models.Model):
+    """One wrong code typed for a phone: what the guessing limits count."""
+
+    code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="wrong_guesses")
+    source = models.CharField(max_length=45, help_text="The client: IPv4 address or IPv6 /64.")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "wrong guesses"
+        indexes = [models.Index(fields=["at"])]
+
+    def __str__(self):
+        return f"wrong code for {self.code.phone} from {self.source}"

@@ -82,7 +82,8 @@ class RequestCodeSerializer(serializers.Serializer):
 class VerifyCodeSerializer(serializers.Serializer):
     phone = MobilePhoneField()
     code = LoginCodeField()
-    invite_code = InviteCodeField(required=False, allow_blank=True)
+    # Checked by the login itself: a bad invite code is reported in invite_error, never a 400.
+    invite_code = StrictCharField(required=False, allow_blank=True, max_length=64)
 
 
 class ActivateInviteSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Login by SMS code: the rules live here; the API and the pages call these functions."""
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -8,14 +9,17 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.core import ratelimit
 from referral.core.errors import (
+    AccountDisabled,
     CodeExpired,
     CodeInvalid,
     DomainError,
+    InviteInvalid,
+    InviteNotNewUser,
     PhoneLocked,
     PhonePaused,
     SmsBudgetExhausted,
@@ -23,11 +27,13 @@ from referral.core.errors import (
     TooManyAttempts,
 )
 from referral.core.sealing import seal
-from referral.invites.codes import new_invite_code
+from referral.invites.codes import new_invite_code, normalize_invite_code
 from referral.invites.services import activate_invite
 
 from .delivery import enqueue_login_code
-from .models import Phone, PhoneCode, User
+from .models import CodeMessage, Phone, PhoneCode, User, WrongGuess
+
+logger = logging.getLogger(__name__)
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -35,75 +41,76 @@ DAY_SECONDS = 24 * 3600
 
 
 def request_code(*, phone: str, ip: str, now: datetime) -> None:
-    """Send a new login code to `phone` (E.164), superseding any earlier one."""
+    """Send `phone` (E.164) its login code: the current one while fresh, else a new one.
+
+    `ip` is the client as referral.core.http.client_ip keys it. Re-sending the same
+    code means that nobody else's request can replace the code its owner is typing.
+    """
     ratelimit.hit(f"request_code:ip:{ip}", limit=settings.OTP_PER_IP_PER_HOUR, window=3600, now=now)
     test_code = settings.TEST_PHONE_CODES.get(phone)
-    code = test_code or f"{secrets.randbelow(10**settings.OTP_LENGTH):0{settings.OTP_LENGTH}d}"
     with transaction.atomic():
         Phone.objects.bulk_create([Phone(number=phone)], ignore_conflicts=True)  # one upsert
-        guard = Phone.objects.select_for_update().get(number=phone)
-        _ensure_not_blocked(guard, now)
-        if not test_code:  # a test number gets its fixed code and no SMS: nothing to limit
-            _ensure_can_send(guard, now)
-        phone_code = PhoneCode.objects.create(
-            phone=guard,
-            code_hash=_hash(phone, code),
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
-            sent_at=now if test_code else None,
+        guard = (
+            Phone.objects.select_for_update()
+            .annotate(account_disabled=_account_disabled("number"))
+            .get(number=phone)
         )
-        if not test_code:
-            transaction.on_commit(
-                partial(enqueue_login_code, phone_code=phone_code, sealed_code=seal(code))
-            )
+        _ensure_not_blocked(guard, account_disabled=guard.account_disabled)
+        if test_code:  # a test number gets its fixed code and no SMS: nothing to limit
+            _new_code(guard, test_code, now)
+            return
+        _ensure_can_send(guard, ip, now)
+        code = _code_to_send(guard, ip, now)
+        message = CodeMessage.objects.create(code=code, source=ip, created_at=now)
+        transaction.on_commit(
+            partial(enqueue_login_code, message=message, sealed_code=code.sealed_code)
+        )
 
 
-def verify_code(*, phone: str, code: str, now: datetime) -> tuple[User, bool]:
+def verify_code(*, phone: str, code: str, ip: str, now: datetime) -> tuple[User, bool]:
     """Check `code` for `phone`; return the user (created on first login) and whether it is new.
 
-    Wrong guesses are counted before comparing and saved even though an error is raised.
+    Wrong guesses are counted before comparing, per client address and per phone, and
+    saved even though an error is raised.
     """
     with transaction.atomic():
         # The newest code and its phone, both locked: parallel checks of one phone queue here.
         current = (
             PhoneCode.objects.select_related("phone")
             .select_for_update()
+            .annotate(account_disabled=_account_disabled("phone__number"))
             .filter(phone__number=phone)
             .order_by("-created_at", "-id")
             .first()
         )
         if current is None:
             raise CodeInvalid()
-        guard = current.phone
-        _ensure_not_blocked(guard, now)
+        _ensure_not_blocked(current.phone, account_disabled=current.account_disabled)
+        failures = _wrong_guesses(current, ip, now)
+        _ensure_may_guess(failures, now)
         if current.used_at is not None:
             raise CodeInvalid()
         if current.expires_at <= now:
             raise CodeExpired()
-        if current.attempts >= settings.OTP_MAX_ATTEMPTS:
+        if failures["on_code_from_ip"] >= settings.OTP_MAX_ATTEMPTS:
             raise TooManyAttempts()
 
-        current.attempts += 1
         error: DomainError | None = None
-        guard_changed = True
         if constant_time_compare(current.code_hash, _hash(phone, code)):
-            current.used_at = now
-            guard_changed = bool(guard.failed_attempts or guard.paused_until)
-            guard.failed_attempts = 0
-            guard.paused_until = None
-        else:
-            guard.failed_attempts += 1
-            if guard.failed_attempts >= settings.LOGIN_FAILURES_BEFORE_LOCK:
-                guard.locked_at = now
-            elif guard.failed_attempts % settings.LOGIN_FAILURES_BEFORE_PAUSE == 0:
-                guard.paused_until = now + timedelta(seconds=settings.LOGIN_PAUSE_SECONDS)
-            exhausted = current.attempts >= settings.OTP_MAX_ATTEMPTS
-            error = TooManyAttempts() if exhausted else CodeInvalid()
-        current.save(update_fields=["attempts", "used_at"])
-        if guard_changed:  # the usual login has nothing to reset
-            guard.save(update_fields=["failed_attempts", "paused_until", "locked_at"])
-        if error is None:
+            PhoneCode.objects.filter(pk=current.pk).update(used_at=now, sealed_code="")
+            if failures["from_ip"]:  # whoever has the code is forgiven their own typos
+                WrongGuess.objects.filter(code__phone=current.phone, source=ip).delete()
             user, created = _get_or_create_user(phone, now)
+        else:
+            WrongGuess.objects.create(code=current, source=ip, at=now)
+            if failures["total"] + 1 == settings.LOGIN_FAILURES_PER_PHONE:
+                logger.warning(
+                    "phone %s paused for every address: %s wrong codes in 24 h",
+                    current.phone_id,
+                    failures["total"] + 1,
+                )
+            used_up = failures["on_code_from_ip"] + 1 >= settings.OTP_MAX_ATTEMPTS
+            error = TooManyAttempts() if used_up else CodeInvalid()
     if error is not None:
         raise error
     return user, created
@@ -119,21 +126,62 @@ class Login:
 def log_in(
     *, phone: str, code: str, ip: str, now: datetime, invite_code: str | None = None
 ) -> Login:
-    """Verify the code; on sign-up also activate `invite_code` (its failure keeps the login)."""
+    """Verify the code; at sign-up also activate `invite_code` (its failure keeps the login).
+
+    `invite_code` is what the person typed: a malformed one, or one given at a later
+    login, is reported in `invite_error` and never fails the login itself.
+    """
     ratelimit.hit(f"verify:ip:{ip}", limit=settings.VERIFY_PER_IP_PER_HOUR, window=3600, now=now)
-    user, created = verify_code(phone=phone, code=code, now=now)
-    invite_error = None
-    if created and invite_code:
-        try:
-            activate_invite(user=user, code=invite_code, now=now)
-        except DomainError as error:
-            invite_error = error
-    return Login(user=user, created=created, invite_error=invite_error)
+    user, created = verify_code(phone=phone, code=code, ip=ip, now=now)
+    if not invite_code:
+        return Login(user=user, created=created)
+    if not created:
+        return Login(user=user, created=created, invite_error=InviteNotNewUser())
+    canonical = normalize_invite_code(invite_code)
+    if canonical is None:
+        return Login(user=user, created=created, invite_error=InviteInvalid())
+    try:
+        activate_invite(user=user, code=canonical, now=now)
+    except DomainError as error:
+        return Login(user=user, created=created, invite_error=error)
+    return Login(user=user, created=created)
+
+
+def lock_phone(*, phone: Phone, now: datetime) -> None:
+    """Operator action: no code is sent to or accepted for `phone` until it is unlocked."""
+    Phone.objects.filter(pk=phone.pk).update(locked_at=now)
 
 
 def unlock_phone(*, phone: Phone) -> None:
-    """Operator action: clear the failure count, pause and lock."""
-    Phone.objects.filter(pk=phone.pk).update(failed_attempts=0, paused_until=None, locked_at=None)
+    """Operator action: lift the block and forget the wrong codes that pause the number."""
+    with transaction.atomic():
+        Phone.objects.filter(pk=phone.pk).update(locked_at=None)
+        WrongGuess.objects.filter(code__phone=phone).delete()
+
+
+@dataclass(frozen=True)
+class Activity:
+    messages: int
+    wrong_guesses: int
+    guessing_sources: int
+
+
+def recent_activity(*, phone: Phone, now: datetime) -> Activity:
+    """What the operator sees of a number: its SMS and wrong codes of the last 24 hours."""
+    since = now - DAY
+    guesses = WrongGuess.objects.filter(code__phone=phone, at__gt=since)
+    return Activity(
+        messages=CodeMessage.objects.filter(code__phone=phone, created_at__gt=since).count(),
+        wrong_guesses=guesses.count(),
+        guessing_sources=guesses.values("source").distinct().count(),
+    )
+
+
+def seconds_until_resend(*, phone: str, ip: str, now: datetime) -> int:
+    """How long `ip` must wait before asking for another code for `phone` (0: it may ask now)."""
+    messages = CodeMessage.objects.filter(code__phone__number=phone)
+    resend_at = _resend_at(_sent_recently(messages, ip, now))
+    return _seconds_until(resend_at, now) if resend_at and resend_at > now else 0
 
 
 def _hash(phone: str, code: str) -> str:
@@ -144,48 +192,108 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
-def _ensure_not_blocked(guard: Phone, now: datetime) -> None:
+def _account_disabled(phone_field: str) -> Exists:
+    return Exists(User.objects.filter(phone=OuterRef(phone_field), is_active=False))
+
+
+def _ensure_not_blocked(guard: Phone, *, account_disabled: bool) -> None:
     if guard.locked_at is not None:
         raise PhoneLocked()
-    if guard.paused_until is not None and guard.paused_until > now:
-        raise PhonePaused(retry_after=_seconds_until(guard.paused_until, now))
+    if account_disabled:
+        raise AccountDisabled()
 
 
-def seconds_until_resend(*, phone: str, now: datetime) -> int:
-    """How long `phone` must wait for another code (0: it may ask now)."""
-    resend_at = _resend_at(_sent_recently(PhoneCode.objects.filter(phone__number=phone), now))
-    return _seconds_until(resend_at, now) if resend_at and resend_at > now else 0
+def _new_code(guard: Phone, code: str, now: datetime) -> PhoneCode:
+    return PhoneCode.objects.create(
+        phone=guard,
+        code_hash=_hash(str(guard.number), code),
+        sealed_code=seal(code),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+    )
 
 
-def _sent_recently(codes, now: datetime) -> dict:
-    """One query: the codes of the last day and hour, and the newest code's state."""
+def _code_to_send(guard: Phone, ip: str, now: datetime) -> PhoneCode:
+    """The current code while it has half its life left and `ip` may still guess it."""
+    current = (
+        guard.codes.annotate(
+            wrong_from_ip=Count("wrong_guesses", filter=Q(wrong_guesses__source=ip))
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    fresh_until = now + timedelta(seconds=settings.OTP_TTL_SECONDS / 2)
+    if (
+        current is not None
+        and current.used_at is None
+        and current.expires_at >= fresh_until
+        and current.wrong_from_ip < settings.OTP_MAX_ATTEMPTS
+    ):
+        return current
+    code = f"{secrets.randbelow(10**settings.OTP_LENGTH):0{settings.OTP_LENGTH}d}"
+    return _new_code(guard, code, now)
+
+
+def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict:
+    """One query: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`."""
+    from_ip = Q(source=ip)
+    return WrongGuess.objects.filter(code__phone_id=code.phone_id, at__gt=now - DAY).aggregate(
+        total=Count("id"),
+        oldest=Min("at"),
+        from_ip=Count("id", filter=from_ip),
+        oldest_from_ip=Min("at", filter=from_ip),
+        on_code_from_ip=Count("id", filter=from_ip & Q(code=code)),
+    )
+
+
+def _ensure_may_guess(failures: dict, now: datetime) -> None:
+    """Paused for one address after its own failures; for everyone only after many addresses'."""
+    if failures["from_ip"] >= settings.LOGIN_FAILURES_PER_IP:
+        raise PhonePaused(retry_after=_seconds_until(failures["oldest_from_ip"] + DAY, now))
+    if failures["total"] >= settings.LOGIN_FAILURES_PER_PHONE:
+        raise PhonePaused(retry_after=_seconds_until(failures["oldest"] + DAY, now))
+
+
+def _sent_recently(messages, ip: str, now: datetime) -> dict:
+    """One query: the SMS of the last day and hour, all and from `ip`, and `ip`'s newest."""
     in_hour = Q(created_at__gt=now - HOUR)
-    return codes.filter(created_at__gt=now - DAY).aggregate(
+    from_ip = Q(source=ip)
+    return messages.filter(created_at__gt=now - DAY).aggregate(
         day=Count("id"),
         first_of_day=Min("created_at"),
         hour=Count("id", filter=in_hour),
         first_of_hour=Min("created_at", filter=in_hour),
-        newest=Max("created_at"),
-        newest_unused=Max("created_at", filter=Q(used_at__isnull=True)),
+        ip_day=Count("id", filter=from_ip),
+        ip_first_of_day=Min("created_at", filter=from_ip),
+        ip_hour=Count("id", filter=from_ip & in_hour),
+        ip_first_of_hour=Min("created_at", filter=from_ip & in_hour),
+        ip_newest=Max("created_at", filter=from_ip),
+        ip_newest_unused=Max("created_at", filter=from_ip & Q(code__used_at__isnull=True)),
     )
 
 
 def _resend_at(sent: dict) -> datetime | None:
-    """The cooldown runs from the newest code, and ends early once that code is used."""
-    if sent["newest"] is None or sent["newest"] != sent["newest_unused"]:
+    """The cooldown runs from the address's newest SMS, and ends early once its code is used."""
+    if sent["ip_newest"] is None or sent["ip_newest"] != sent["ip_newest_unused"]:
         return None
-    return sent["newest"] + timedelta(seconds=settings.OTP_RESEND_SECONDS)
+    return sent["ip_newest"] + timedelta(seconds=settings.OTP_RESEND_SECONDS)
 
 
-def _ensure_can_send(guard: Phone, now: datetime) -> None:
-    sent = _sent_recently(guard.codes, now)
+def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:
+    """Per phone and address, then per phone: one address never uses up the phone's share."""
+    sent = _sent_recently(CodeMessage.objects.filter(code__phone=guard), ip, now)
     resend_at = _resend_at(sent)
     if resend_at is not None and now < resend_at:
         raise Throttled(retry_after=_seconds_until(resend_at, now))
-    if sent["hour"] >= settings.OTP_PER_PHONE_PER_HOUR:
-        raise Throttled(retry_after=_seconds_until(sent["first_of_hour"] + HOUR, now))
-    if sent["day"] >= settings.OTP_PER_PHONE_PER_DAY:
-        raise Throttled(retry_after=_seconds_until(sent["first_of_day"] + DAY, now))
+    limits = [
+        (sent["ip_hour"], settings.OTP_PER_PHONE_AND_IP_PER_HOUR, "ip_first_of_hour", HOUR),
+        (sent["ip_day"], settings.OTP_PER_PHONE_AND_IP_PER_DAY, "ip_first_of_day", DAY),
+        (sent["hour"], settings.OTP_PER_PHONE_PER_HOUR, "first_of_hour", HOUR),
+        (sent["day"], settings.OTP_PER_PHONE_PER_DAY, "first_of_day", DAY),
+    ]
+    for count, limit, first, window in limits:
+        if count >= limit:
+            raise Throttled(retry_after=_seconds_until(sent[first] + window, now))
     # Last, so that refused requests spend none of it. A counter, not a count of the
     # ledger, so that it costs the same at any volume.
     ratelimit.hit(

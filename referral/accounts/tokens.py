@@ -5,7 +5,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from referral.core.errors import TokenInvalid
+from referral.core.errors import AccountDisabled, TokenInvalid
 
 from .models import User
 
@@ -19,8 +19,10 @@ def rotate_refresh_token(*, raw: str) -> dict:
     """Trade a refresh token for a new pair; of two parallel calls with one token, one wins."""
     with transaction.atomic():
         user = _revoke(raw)
-        if user is None or not user.is_active:
+        if user is None:
             raise TokenInvalid()
+        if not user.is_active:
+            raise AccountDisabled()
     return issue_tokens(user)
 
 

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
     name = "referral.core"
     label = "core"
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with our site (referral.core.admin_site.AdminSite)."""
+
+    default = False  # referral.core itself is CoreConfig; this one is named in INSTALLED_APPS
+    default_site = "referral.core.admin_site.AdminSite"

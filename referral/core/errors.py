@@ -10,12 +10,14 @@ class DomainError(Exception):
     code = "error"
     status = 400
     message = _("The request cannot be completed.")
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(self, message=None, *, retry_after: int | None = None):
         super().__init__(self.code)
         if message is not None:
             self.message = message
-        self.retry_after = retry_after
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class CodeInvalid(DomainError):
@@ -42,7 +44,13 @@ class PhonePaused(DomainError):
 class PhoneLocked(DomainError):
     code = "phone_locked"
     status = 403
-    message = _("This number is locked after too many wrong codes. Contact support.")
+    message = _("This number is blocked. Contact support.")
+
+
+class AccountDisabled(DomainError):
+    code = "account_disabled"
+    status = 403
+    message = _("This account is disabled. Contact support.")
 
 
 class Throttled(DomainError):
@@ -79,7 +87,84 @@ class InviteCycle(DomainError):
     message = _("You cannot activate the code of someone you invited.")
 
 
+class InviteInvalid(DomainError):
+    """Only in a login's invite_error: the activation endpoint reports a field error instead."""
+
+    code = "invite_invalid"
+    message = _("An invite code is 6 letters and digits.")
+
+
+class InviteNotNewUser(DomainError):
+    """Only in a login's invite_error: an invite code counts at sign-up, not at a later login."""
+
+    code = "invite_not_new_user"
+    status = 409
+    message = _(
+        "An invite code given at login is only used at sign-up. Activate it in the profile."
+    )
+
+
 class TokenInvalid(DomainError):
     code = "token_not_valid"
     status = 401
     message = _("The token is invalid, expired or revoked.")
+
+
+class BadAuthorizationHeader(DomainError):
+    code = "bad_authorization_header"
+    status = 401
+    message = _("The Authorization header must be 'Bearer <token>'.")
+
+
+class InvalidJSON(DomainError):
+    code = "parse_error"
+    message = _("The request body is not valid JSON.")
+
+
+class NotAnObject(DomainError):
+    code = "not_an_object"
+    message = _("The request body must be a JSON object.")
+
+
+class BodyTooLarge(DomainError):
+    code = "body_too_large"
+    status = 413
+    message = _("The request body is too large.")
+
+
+class BadHost(DomainError):
+    code = "bad_host"
+    message = _("Unknown host name.")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    message = _("Not found.")
+
+
+class BadRequest(DomainError):
+    """A request Django itself refused before any view saw it."""
+
+    code = "bad_request"
+    message = _("Malformed request.")
+
+
+class ServerError(DomainError):
+    code = "server_error"
+    status = 500
+    message = _("Server error.")
+
+
+class CacheUnavailable(DomainError):
+    code = "cache_unavailable"
+    status = 503
+    message = _("The service is temporarily unavailable.")
+    retry_after = 5
+
+
+class DatabaseUnavailable(DomainError):
+    code = "database_unavailable"
+    status = 503
+    message = _("The service is temporarily unavailable.")
+    retry_after = 5

@@ -1,13 +1,17 @@
 """Every API error becomes {"detail": message, "code": machine_code} (+ "field"/"errors")."""
 
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError, TokenInvalid
+from .errors import BodyTooLarge, DomainError, TokenInvalid
+from .http import error_body, error_headers
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):  # Django checks Content-Length when DRF reads the body
+        exc = BodyTooLarge()
     if isinstance(exc, DomainError):
         return error_response(exc)
     response = drf_exception_handler(exc, context)
@@ -24,10 +28,10 @@ def exception_handler(exc, context):
 
 
 def error_response(error: DomainError) -> Response:
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
-    return Response(
-        {"detail": str(error.message), "code": error.code}, status=error.status, headers=headers
-    )
+    headers = error_headers(error)
+    if error.status == 401:  # as DRF does for its own 401s (RFC 9110 requires it)
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return Response(error_body(error), status=error.status, headers=headers)
 
 
 def first_error(detail):

@@ -1,29 +1,67 @@
 import ipaddress
 
 from django.conf import settings
+from django.http import JsonResponse
+
+from .errors import DomainError, NotAnObject
 
 
 def client_ip(request) -> str:
-    """The client's address: the connection's, or the one the trusted proxies saw.
+    """The client as limits count it: an IPv4 address, or the /64 network of an IPv6 one.
 
-    With N trusted proxies, each appends the address it saw to X-Forwarded-For, so
-    the client is the N-th entry from the right; anything left of it is the client's
-    own claim and is ignored.
+    One IPv6 host commonly holds a whole /64, so counting its addresses one by one
+    would hand it 2**64 buckets. With N trusted proxies each appends the address it
+    saw to X-Forwarded-For, so the client is the N-th entry from the right; anything
+    left of it is the client's own claim. With fewer entries than that, no trusted
+    proxy wrote the header, and the connection's address is used.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     count = settings.TRUSTED_PROXY_COUNT
-    if not count:
-        return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    candidate = forwarded[-count] if len(forwarded) >= count else forwarded[0]
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if count else []
+    seen_by_proxy = _client_key(forwarded[-count]) if len(forwarded) >= count > 0 else None
+    return seen_by_proxy or _client_key(remote) or remote
+
+
+def _client_key(entry: str) -> str | None:
+    """'203.0.113.9:4711' -> '203.0.113.9'; '[2001:db8::1]:4711' -> '2001:db8::/64'."""
+    text = entry.strip()
+    if text.startswith("["):  # [v6] or [v6]:port
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:  # v4:port
+        text = text.partition(":")[0]
     try:
-        return str(ipaddress.ip_address(candidate))
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return remote
+        return None
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, 64), strict=False))
+
+
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(error: DomainError) -> dict:
+    """The one JSON shape of an error: a human `detail` and a stable machine `code`."""
+    return {"detail": str(error.message), "code": error.code}
+
+
+def error_headers(error: DomainError) -> dict:
+    return {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+
+
+def json_error(error: DomainError) -> JsonResponse:
+    """An error as plain Django answers it (outside DRF's views)."""
+    return JsonResponse(error_body(error), status=error.status, headers=error_headers(error))
 
 
 def validated(serializer_class, request) -> dict:
     """The request body checked by `serializer_class`; a ValidationError (400) otherwise."""
+    if not isinstance(request.data, dict):
+        raise NotAnObject()
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

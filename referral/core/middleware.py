@@ -3,13 +3,19 @@ import re
 import time
 import uuid
 
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.middleware import common
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.views import defaults
 from redis.exceptions import RedisError
 
+from .errors import BadHost, CacheUnavailable, DatabaseUnavailable, DomainError
+from .http import is_api_request, json_error
+from .logs import printable
+
 logger = logging.getLogger("referral.request")
+security_logger = logging.getLogger("referral.security")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -25,20 +31,53 @@ class RequestLogMiddleware:
         request.id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request.id
+        path = printable(request.path)  # %0A in a URL must not start a forged line
         logger.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "request_id": request.id,
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
         return response
+
+
+class AllowedHostMiddleware:
+    """A Host outside ALLOWED_HOSTS is a 400 with one WARNING line.
+
+    Django would log an ERROR with a traceback (anyone could flood the logs), and
+    answer HTML under DEBUG.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost:
+            host = printable(request.META.get("HTTP_HOST", ""))
+            security_logger.warning("refused a request for an unknown host: %s", host)
+            if is_api_request(request):
+                return json_error(BadHost())
+            return defaults.bad_request(request, None)
+        return self.get_response(request)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, but API paths are never redirected to add a slash (a POST cannot follow).
+
+    referral.core.views.api_not_found answers them with a JSON 404 naming the right path.
+    """
+
+    def should_redirect_with_slash(self, request):
+        return not is_api_request(request) and super().should_redirect_with_slash(request)
 
 
 class DependencyFailureMiddleware:
@@ -56,16 +95,14 @@ class DependencyFailureMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, RedisError):
-            code = "cache_unavailable"
+            error: DomainError = CacheUnavailable()
         elif isinstance(exception, (OperationalError, InterfaceError)):
-            code = "database_unavailable"
+            error = DatabaseUnavailable()
         else:
             return None
-        detail = _("The service is temporarily unavailable.")
-        logger.error("dependency down: %s (%s)", code, type(exception).__name__)
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": detail, "code": code}, status=503)
-        else:
-            response = render(request, "503.html", {"detail": detail}, status=503)
-        response["Retry-After"] = "5"
+        logger.error("dependency down: %s (%s)", error.code, type(exception).__name__)
+        if is_api_request(request):
+            return json_error(error)
+        response = render(request, "503.html", {"detail": error.message}, status=error.status)
+        response["Retry-After"] = str(error.retry_after)
         return response

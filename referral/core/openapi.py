@@ -1,8 +1,18 @@
 """OpenAPI pieces shared by the API views: the error shape and its documented codes."""
 
 from django.utils.translation import override
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+from . import errors
+
+
+class BearerScheme(SimpleJWTScheme):
+    """Our JWTAuthentication, a subclass of simplejwt's, is documented as simplejwt's is."""
+
+    target_class = "referral.accounts.authentication.JWTAuthentication"
+
 
 ErrorSerializer = inline_serializer(
     "Error",
@@ -25,9 +35,7 @@ VALIDATION = (
     "Введите корректный номер мобильного телефона, например +79991234567.",
 )
 REQUIRED = (400, "required", "Обязательное поле.")
-PARSE_ERROR = (400, "parse_error", "JSON parse error - Expecting value: line 1 column 1 (char 0)")
 NOT_AUTHENTICATED = (401, "not_authenticated", "Учетные данные не были предоставлены.")
-TOKEN_NOT_VALID = (401, "token_not_valid", "Токен недействителен, истёк или отозван.")
 NOT_FOUND = (404, "not_found", "Не корректный курсор")  # a tampered pagination cursor
 BAD_LIMIT = (400, "invalid", "Положительное целое число.")
 UNSUPPORTED_MEDIA = (
@@ -35,18 +43,35 @@ UNSUPPORTED_MEDIA = (
     "unsupported_media_type",
     'Неподдерживаемый тип данных "text/plain" в запросе.',
 )
-CACHE_UNAVAILABLE = (503, "cache_unavailable", "Сервис временно недоступен.")
-DATABASE_UNAVAILABLE = (503, "database_unavailable", "Сервис временно недоступен.")
 
-BODY_ERRORS = [VALIDATION, REQUIRED, PARSE_ERROR, UNSUPPORTED_MEDIA]
-AUTH_ERRORS = [NOT_AUTHENTICATED, TOKEN_NOT_VALID]
-OUTAGES = [CACHE_UNAVAILABLE, DATABASE_UNAVAILABLE]
+BODY_ERRORS = [
+    VALIDATION,
+    REQUIRED,
+    errors.InvalidJSON,
+    errors.NotAnObject,
+    errors.BodyTooLarge,
+    UNSUPPORTED_MEDIA,
+]
+AUTH_ERRORS = [
+    NOT_AUTHENTICATED,
+    errors.BadAuthorizationHeader,
+    errors.TokenInvalid,
+    errors.AccountDisabled,
+]
+# What any operation may answer: refused before any view saw it, a dependency down, a bug.
+ANY_OPERATION = [
+    errors.BadHost,
+    errors.BadRequest,
+    errors.ServerError,
+    errors.CacheUnavailable,
+    errors.DatabaseUnavailable,
+]
 
 
 def error_responses(*documented) -> dict[int, OpenApiResponse]:
     """Responses for the given errors (DomainError classes or tuples), grouped by status."""
     by_status: dict[int, list[OpenApiExample]] = {}
-    for error in [*documented, *OUTAGES]:
+    for error in [*documented, *ANY_OPERATION]:
         status, code, message = _describe(error)
         by_status.setdefault(status, []).append(
             OpenApiExample(code, value={"detail": message, "code": code}, status_codes=[status])
@@ -59,6 +84,12 @@ def error_responses(*documented) -> dict[int, OpenApiResponse]:
         )
         for status, examples in sorted(by_status.items())
     }
+
+
+def documented_body(error: type[errors.DomainError]) -> dict:
+    """The error's JSON body as the API says it by default (in Russian)."""
+    _, code, message = _describe(error)
+    return {"detail": message, "code": code}
 
 
 def _describe(error) -> tuple[int, str, str]:

@@ -3,34 +3,55 @@
 import logging
 
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+
+from .errors import BadRequest, BodyTooLarge, NotFound, ServerError
+from .http import is_api_request, json_error
 
 logger = logging.getLogger(__name__)
 
 
 def bad_request(request, exception):
-    if _is_api(request):
-        return JsonResponse({"detail": _("Malformed request."), "code": "bad_request"}, status=400)
-    return defaults.bad_request(request, exception)
+    if not is_api_request(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return json_error(BodyTooLarge())
+    return json_error(BadRequest())
 
 
 def not_found(request, exception):
-    if _is_api(request):
-        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
-    return defaults.page_not_found(request, exception)
+    if not is_api_request(request):
+        return defaults.page_not_found(request, exception)
+    return api_not_found(request)
+
+
+@csrf_exempt  # the API takes no cookies: a POST to a wrong path is a 404, not a CSRF 403
+def api_not_found(request, *args, **kwargs):
+    """Every unknown path under /api/ (also under DEBUG, where Django would answer HTML).
+
+    A path that lacks only its final slash is not redirected, as pages are (a POST
+    cannot follow a redirect): the answer names the right path.
+    """
+    try:
+        with_slash = resolve(f"{request.path_info}/")
+    except Resolver404:
+        with_slash = None
+    if request.path_info.endswith("/") or with_slash is None or with_slash.func is api_not_found:
+        return json_error(NotFound())
+    hint = _("Not found. The right path is %(path)s") % {"path": f"{request.path}/"}
+    return json_error(NotFound(hint))
 
 
 def server_error(request):
-    if _is_api(request):
-        return JsonResponse({"detail": _("Server error."), "code": "server_error"}, status=500)
+    if is_api_request(request):
+        return json_error(ServerError())
     return defaults.server_error(request)
-
-
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
 
 
 def healthz(request):

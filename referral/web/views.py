@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referral.accounts import services
@@ -19,7 +20,7 @@ from referral.accounts.serializers import (
     RequestCodeSerializer,
     VerifyCodeSerializer,
 )
-from referral.core.errors import DomainError, Throttled
+from referral.core.errors import DomainError, InviteNotNewUser, Throttled
 from referral.core.exception_handler import first_error
 from referral.core.http import client_ip
 from referral.invites import selectors
@@ -41,46 +42,53 @@ def share(request, code):
 
 @require_http_methods(["GET", "POST"])
 def phone(request):
+    # The pending invite rides in the query string (the form posts back to this URL):
+    # a visit stores nothing on the server until a code is actually requested.
     invite = normalize_invite_code(request.GET.get("invite", ""))
     if request.user.is_authenticated:
-        query = f"?{urlencode({'invite': invite})}" if invite else ""
-        return redirect(reverse("web:profile") + query)
-    if invite:
-        request.session[INVITE_KEY] = invite
+        return redirect(_profile_url(invite))
 
     error = None
     if request.method == "POST":
         serializer = RequestCodeSerializer(data=request.POST)
         if serializer.is_valid():
             number = serializer.validated_data["phone"]
+            ip = client_ip(request)
             try:
-                services.request_code(phone=number, ip=client_ip(request), now=timezone.now())
+                services.request_code(phone=number, ip=ip, now=timezone.now())
             except Throttled as throttled:
-                if not services.seconds_until_resend(phone=number, now=timezone.now()):
+                if not services.seconds_until_resend(phone=number, ip=ip, now=timezone.now()):
                     error = throttled.message
                 else:  # a code was sent moments ago: let them type it
-                    request.session[PHONE_KEY] = number
                     messages.info(request, _("A code was already sent to this number."))
-                    return redirect("web:code")
+                    return _start_login(request, number, invite)
             except DomainError as refused:
                 error = refused.message
             else:
-                request.session[PHONE_KEY] = number
-                return redirect("web:code")
+                return _start_login(request, number, invite)
         else:
             error = str(first_error(serializer.errors)[0])
     return render(
         request,
         "web/phone.html",
-        {
-            "error": error,
-            "phone": request.POST.get("phone", ""),
-            "invite": request.session.get(INVITE_KEY),
-        },
+        {"error": error, "phone": request.POST.get("phone", ""), "invite": invite},
         status=400 if error else 200,
     )
 
 
+def _start_login(request, number: str, invite: str | None):
+    request.session[PHONE_KEY] = number
+    if invite:
+        request.session[INVITE_KEY] = invite
+    return redirect("web:code")
+
+
+def _profile_url(invite: str | None = None) -> str:
+    query = f"?{urlencode({'invite': invite})}" if invite else ""
+    return reverse("web:profile") + query
+
+
+@never_cache  # the phone number and, after Back, nothing of a session that has ended
 @require_http_methods(["GET", "POST"])
 def code(request):
     number = request.session.get(PHONE_KEY)
@@ -114,12 +122,14 @@ def code(request):
                         _("The invite code %(code)s was not activated: %(reason)s")
                         % {"code": invite, "reason": login.invite_error.message},
                     )
+                    if isinstance(login.invite_error, InviteNotNewUser):
+                        return redirect(_profile_url(invite))  # the form, filled in
                 elif login.created and invite:
                     messages.success(request, _("Invite code activated"))
                 return redirect("web:profile")
         else:
             error = str(first_error(serializer.errors)[0])
-    wait = services.seconds_until_resend(phone=number, now=timezone.now())
+    wait = services.seconds_until_resend(phone=number, ip=client_ip(request), now=timezone.now())
     return render(
         request,
         "web/code.html",
@@ -142,11 +152,13 @@ def resend(request):
     return redirect("web:code")
 
 
+@never_cache
 @login_required
 def profile(request):
     return _profile(request)
 
 
+@never_cache
 @login_required
 @require_POST
 def activate(request):

@@ -1,17 +1,34 @@
-import pytest
-from django.core.management import call_command
+import logging
+from datetime import timedelta
 
-from referral.accounts.models import Phone, PhoneCode, User
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import clear_url_caches
+from django.utils import timezone
+
+from referral.accounts import sms
+from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
 
 from ..factories import make_user
 
 pytestmark = pytest.mark.django_db
 
+STAFF_PHONE, STAFF_PASSWORD = "+79990000000", "s3cret-pass"
+
 
 @pytest.fixture
-def staff_client(client):
-    admin = User.objects.create_superuser(phone="+79990000000", password="s3cret-pass")
-    client.force_login(admin)
+def staff():
+    return User.objects.create_superuser(phone=STAFF_PHONE, password=STAFF_PASSWORD)
+
+
+def admin_login(client, phone=STAFF_PHONE, password=STAFF_PASSWORD, **extra):
+    return client.post("/admin/login/", {"username": phone, "password": password}, **extra)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    assert admin_login(client).status_code == 302
     return client
 
 
@@ -27,6 +44,98 @@ def test_createsuperuser_makes_a_staff_user_who_logs_in_by_password(client, monk
 
 def test_people_who_log_in_by_sms_have_no_usable_password():
     assert not make_user().has_usable_password()
+
+
+def test_an_sms_code_never_opens_the_admin(client, staff, django_capture_on_commit_callbacks):
+    """Issue 9, finding 1: a staff member's SMS code alone opened /admin/ with no password."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/ui/phone/", {"phone": STAFF_PHONE})
+    code = sms.outbox[-1].text.rsplit(" ", 1)[-1]
+    assert client.post("/ui/code/", {"code": code})["Location"] == "/ui/profile/"
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert client.get("/admin/accounts/user/").status_code == 302
+
+
+def test_the_admin_opens_after_its_own_password_login(client, staff):
+    response = admin_login(client)
+
+    assert response.status_code == 302
+    assert client.session["admin_password_login"] is True
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_forced_login_without_the_password_mark_is_refused(client, staff):
+    client.force_login(staff)
+
+    assert client.get("/admin/").status_code == 302
+
+
+def test_admin_logins_slow_down_after_five_failures_from_one_address(client, staff, caplog):
+    """Issue 9, finding 1: per client address, across accounts, with a doubling delay."""
+    caplog.set_level(logging.WARNING, logger="referral.admin")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for n in range(5):
+            assert admin_login(client, phone=f"+7999000000{n}", password="wrong").status_code == 200
+        refused = admin_login(client)
+        clock.shift(timedelta(seconds=31))
+        allowed_but_wrong = admin_login(client, password="wrong")
+        clock.shift(timedelta(seconds=31))
+        refused_again = admin_login(client)  # the sixth failure doubled the delay to 60 s
+        clock.shift(timedelta(seconds=30))
+        allowed = admin_login(client)
+
+    assert refused.status_code == 429 and int(refused["Retry-After"]) == 30
+    assert allowed_but_wrong.status_code == 200
+    assert refused_again.status_code == 429 and int(refused_again["Retry-After"]) == 29
+    assert allowed.status_code == 302
+    assert caplog.text.count("admin login failed") == 6
+    assert "wrong" not in caplog.text  # no password is logged
+
+
+def test_admin_logins_slow_down_after_five_failures_for_one_account(client, staff):
+    """Issue 9, finding 1: per account, however many addresses the guesses come from."""
+    with time_machine.travel(timezone.now(), tick=False):
+        for n in range(5):
+            admin_login(client, password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+
+        response = admin_login(client, REMOTE_ADDR="203.0.113.200")
+
+    assert response.status_code == 429
+
+
+@pytest.fixture
+def admin_url(settings):
+    import importlib
+
+    import config.urls
+
+    def serve_admin_at(url):
+        settings.ADMIN_URL = url
+        importlib.reload(config.urls)
+        clear_url_caches()
+
+    yield serve_admin_at
+    serve_admin_at("admin/")
+
+
+def test_the_admin_can_be_moved(client, staff, admin_url):
+    """Issue 9, finding 1: ADMIN_URL moves the admin."""
+    admin_url("backoffice-7f3a/")
+
+    assert client.get("/admin/").status_code == 404
+    assert client.get("/backoffice-7f3a/login/").status_code == 200
+
+
+def test_the_admin_can_be_switched_off(client, staff, admin_url):
+    """Issue 9, finding 1: ADMIN_URL="" switches it off."""
+    admin_url("")
+
+    assert client.get("/admin/login/").status_code == 404
 
 
 def test_admin_finds_users_by_phone_and_invite_code(staff_client):
@@ -52,32 +161,54 @@ def test_admin_can_add_a_user_and_open_one(staff_client):
     assert staff_client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
 
 
-def test_admin_unlocks_a_locked_phone(staff_client):
-    phone = Phone.objects.create(number="+79991234567", failed_attempts=100)
-    Phone.objects.filter(pk=phone.pk).update(locked_at="2026-01-01T00:00:00Z")
+def a_code(phone, **message):
+    code = PhoneCode.objects.create(
+        phone=phone,
+        code_hash="secret-hash-value",
+        sealed_code="secret-sealed-value",
+        created_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    CodeMessage.objects.create(
+        code=code, source="198.51.100.9", created_at=code.created_at, **message
+    )
+    return code
 
+
+def test_admin_locks_and_unlocks_a_phone(staff_client):
+    phone = Phone.objects.create(number="+79991234567")
+    WrongGuess.objects.create(code=a_code(phone), source="198.51.100.9", at=timezone.now())
+
+    staff_client.post("/admin/accounts/phone/", {"action": "lock", "_selected_action": [phone.pk]})
+    phone.refresh_from_db()
+    assert phone.locked_at is not None
     staff_client.post(
         "/admin/accounts/phone/", {"action": "unlock", "_selected_action": [phone.pk]}
     )
-
     phone.refresh_from_db()
-    assert phone.locked_at is None and phone.failed_attempts == 0
+    assert phone.locked_at is None and not WrongGuess.objects.exists()
 
 
-def test_admin_shows_failed_deliveries_without_the_hash(staff_client):
+def test_admin_shows_a_phones_last_day(staff_client):
     phone = Phone.objects.create(number="+79991234567")
-    PhoneCode.objects.create(
-        phone=phone,
-        code_hash="secret-hash-value",
-        created_at="2026-01-01T00:00:00Z",
-        expires_at="2026-01-01T00:05:00Z",
-        delivery_tries=3,
-        delivery_error="SMS.ru answered HTTP 503",
-    )
+    code = a_code(phone)
+    for source in ["198.51.100.1", "198.51.100.1", "198.51.100.2"]:
+        WrongGuess.objects.create(code=code, source=source, at=timezone.now())
 
-    listing = staff_client.get("/admin/accounts/phonecode/", {"sent_at__isempty": "1"})
-    detail = staff_client.get(f"/admin/accounts/phone/{phone.pk}/change/")
+    page = staff_client.get(f"/admin/accounts/phone/{phone.pk}/change/").content.decode()
 
-    assert "SMS.ru answered HTTP 503" in listing.content.decode()
-    assert "SMS.ru answered HTTP 503" in detail.content.decode()
-    assert "secret-hash-value" not in listing.content.decode() + detail.content.decode()
+    assert "1 SMS; 3 wrong codes from 2 address(es)" in page
+
+
+def test_admin_shows_failed_deliveries_without_the_code(staff_client):
+    phone = Phone.objects.create(number="+79991234567")
+    a_code(phone, delivery_tries=3, delivery_error="SMS.ru answered HTTP 503")
+
+    listing = staff_client.get("/admin/accounts/codemessage/", {"sent_at__isempty": "1"})
+    detail = staff_client.get(f"/admin/accounts/codemessage/{CodeMessage.objects.get().pk}/change/")
+    guesses = staff_client.get("/admin/accounts/wrongguess/")
+
+    html = listing.content.decode() + detail.content.decode()
+    assert "SMS.ru answered HTTP 503" in html and "+79991234567" in html
+    assert guesses.status_code == 200
+    assert "secret-hash-value" not in html and "secret-sealed-value" not in html

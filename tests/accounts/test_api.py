@@ -136,6 +136,30 @@ def test_sign_up_with_a_bad_invite_code_still_logs_in(log_in):
     }
 
 
+@pytest.mark.parametrize("invite_code", ["!!", "ZZ", "Z" * 40])
+def test_sign_up_with_a_malformed_invite_code_still_logs_in(log_in, invite_code):
+    """Issue 9, finding 12: a malformed invite_code failed the whole login with a 400."""
+    body = log_in(invite_code=invite_code)
+
+    assert body["access"]
+    assert body["invite_error"] == {
+        "detail": "Инвайт-код состоит из 6 букв и цифр.",
+        "code": "invite_invalid",
+    }
+
+
+def test_an_invite_code_at_a_later_login_is_reported_not_ignored(log_in):
+    """Issue 9, finding 12: an existing user's invite_code was dropped without a word."""
+    log_in()
+    inviter = make_user()
+
+    body = log_in(invite_code=inviter.invite_code)
+
+    assert body["access"]
+    assert body["invite_error"]["code"] == "invite_not_new_user"
+    assert User.objects.get(phone=PHONE).invited_by is None
+
+
 def test_refresh_rotates_the_pair_and_revokes_the_old_refresh_token(api, log_in):
     body = log_in()
 
@@ -210,11 +234,50 @@ def test_refresh_tokens_expire_after_30_days(api, log_in):
     assert response.status_code == 401
 
 
-def test_an_inactive_user_cannot_refresh(api, log_in):
+def test_a_disabled_user_cannot_refresh(api, log_in):
     refresh = log_in()["refresh"]
     User.objects.update(is_active=False)
 
-    assert api.post("/api/auth/token/refresh/", {"refresh": refresh}).status_code == 401
+    response = api.post("/api/auth/token/refresh/", {"refresh": refresh})
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "account_disabled"
+
+
+def test_a_disabled_user_gets_no_sms_and_no_tokens(api, log_in, django_capture_on_commit_callbacks):
+    """Issue 9, finding 7: a deactivated user was sent codes and given tokens that then failed."""
+    from referral.accounts import sms
+
+    log_in()
+    User.objects.update(is_active=False)
+    sent_before = len(sms.outbox)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        requested = api.post("/api/auth/request_code/", {"phone": PHONE}, HTTP_ACCEPT_LANGUAGE="en")
+    verified = api.post("/api/auth/verify_code/", {"phone": PHONE, "code": "0000"})
+
+    assert len(sms.outbox) == sent_before
+    assert requested.status_code == verified.status_code == 403
+    assert requested.json() == {
+        "detail": "This account is disabled. Contact support.",
+        "code": "account_disabled",
+    }
+    assert verified.json() == {
+        "detail": "Эта учётная запись отключена. Обратитесь в поддержку.",
+        "code": "account_disabled",
+    }
+
+
+def test_a_disabled_users_access_token_is_refused_in_their_language(api, log_in):
+    """Issue 9, finding 8: the token then failed with an English "User is inactive"."""
+    access = log_in()["access"]
+    User.objects.update(is_active=False)
+
+    response = api.get("/api/profile_back/", HTTP_AUTHORIZATION=f"Bearer {access}")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "account_disabled"
+    assert response.json()["detail"] == "Эта учётная запись отключена. Обратитесь в поддержку."
 
 
 def test_a_wrong_method_is_405_json(api):
@@ -222,3 +285,19 @@ def test_a_wrong_method_is_405_json(api):
 
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_answers_with_tokens_or_personal_data_are_never_stored(api, authed):
+    """Issue 9, finding 6: tokens, the profile and the invitee list were cacheable."""
+    client = authed()
+    refresh = client.user_body["refresh"]
+    responses = [
+        client.get("/api/profile_back/"),
+        client.get("/api/profile_back/invited_users/"),
+        api.post("/api/auth/token/refresh/", {"refresh": refresh}),
+        api.post("/api/auth/logout/", {"refresh": refresh}),
+        api.post("/api/auth/verify_code/", {"phone": PHONE, "code": "0000"}),
+    ]
+
+    for response in responses:
+        assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from referral.accounts import services, sms
 from referral.accounts.delivery import deliver_login_code
-from referral.accounts.models import PhoneCode
+from referral.accounts.models import CodeMessage, Phone, PhoneCode
 from referral.core.sealing import seal, unseal
 
 from ..factories import PHONE
@@ -32,7 +32,7 @@ def smsru(settings):
 def request_code(capture, now=None):
     with capture(execute=True):
         services.request_code(phone=PHONE, ip="203.0.113.7", now=now or timezone.now())
-    return PhoneCode.objects.latest("id")
+    return CodeMessage.objects.latest("id")
 
 
 def test_the_gateway_posts_the_message_to_smsru(smsru):
@@ -113,14 +113,14 @@ def test_a_failed_delivery_lets_the_user_ask_again_after_the_cooldown(
         request_code(django_capture_on_commit_callbacks, now + timedelta(seconds=61))
 
     assert len(fake.received) == 2
-    assert PhoneCode.objects.latest("id").sent_at is not None
+    assert CodeMessage.objects.latest("id").sent_at is not None
 
 
-def test_delivery_is_idempotent_per_code(smsru, django_capture_on_commit_callbacks):
+def test_delivery_is_idempotent_per_message(smsru, django_capture_on_commit_callbacks):
     with smsru(OK, OK) as fake:
         row = request_code(django_capture_on_commit_callbacks)
         again = deliver_login_code(
-            phone_code_id=row.pk, sealed_code=seal("1234"), attempt=1, now=timezone.now()
+            message_id=row.pk, sealed_code=seal("1234"), attempt=1, now=timezone.now()
         )
 
     assert again == "already_sent"
@@ -128,15 +128,16 @@ def test_delivery_is_idempotent_per_code(smsru, django_capture_on_commit_callbac
 
 
 def test_a_code_that_can_no_longer_be_used_is_not_sent(smsru):
-    row = PhoneCode.objects.create(
-        phone=services.Phone.objects.create(number=PHONE),
+    code = PhoneCode.objects.create(
+        phone=Phone.objects.create(number=PHONE),
         code_hash="x",
         created_at=timezone.now() - timedelta(minutes=10),
         expires_at=timezone.now() - timedelta(minutes=5),
     )
+    row = CodeMessage.objects.create(code=code, source="203.0.113.7", created_at=code.created_at)
     with smsru(OK) as fake:
         outcome = deliver_login_code(
-            phone_code_id=row.pk, sealed_code=seal("1234"), attempt=1, now=timezone.now()
+            message_id=row.pk, sealed_code=seal("1234"), attempt=1, now=timezone.now()
         )
 
     assert outcome == "stale"

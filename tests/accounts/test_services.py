@@ -1,10 +1,11 @@
+import contextlib
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from referral.accounts import services, sms
-from referral.accounts.models import Phone, PhoneCode, User
+from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
 from referral.core import errors
 
 from ..factories import PHONE, make_user, new_phone
@@ -46,6 +47,7 @@ def test_request_code_stores_only_a_keyed_hash_of_the_code(request_code, now):
     stored = PhoneCode.objects.get()
     assert code not in stored.code_hash
     assert len(stored.code_hash) == 64
+    assert code not in stored.sealed_code
     assert stored.expires_at == now + timedelta(minutes=5)
 
 
@@ -68,26 +70,14 @@ def test_request_code_refuses_a_second_code_within_60_seconds(request_code, now)
 
 def test_cooldown_ends_once_the_code_is_used(request_code, now):
     code = request_code(now=now)
-    services.verify_code(phone=PHONE, code=code, now=now + timedelta(seconds=5))
+    services.verify_code(phone=PHONE, ip=IP, code=code, now=now + timedelta(seconds=5))
 
     request_code(now=now + timedelta(seconds=10))
 
     assert len(sms.outbox) == 2
 
 
-def test_a_new_code_supersedes_the_previous_one(request_code, now):
-    first = second = request_code(now=now)
-    while second == first:  # codes are random: draw until they differ (1 in 10,000 repeats)
-        now += timedelta(seconds=61)
-        second = request_code(now=now)
-
-    with pytest.raises(errors.CodeInvalid):
-        services.verify_code(phone=PHONE, code=first, now=now)
-    user, _ = services.verify_code(phone=PHONE, code=second, now=now)
-    assert str(user.phone) == PHONE
-
-
-def test_at_most_five_codes_per_phone_per_hour(request_code, now):
+def test_at_most_five_codes_per_phone_and_address_per_hour(request_code, now):
     for minute in range(5):
         request_code(now=now + timedelta(minutes=minute * 2))
 
@@ -97,7 +87,7 @@ def test_at_most_five_codes_per_phone_per_hour(request_code, now):
     request_code(now=now + timedelta(minutes=60, seconds=1))
 
 
-def test_at_most_ten_codes_per_phone_per_day(request_code, now):
+def test_at_most_ten_codes_per_phone_and_address_per_day(request_code, now):
     for hour in range(10):
         request_code(now=now + timedelta(hours=hour * 2))
 
@@ -134,7 +124,7 @@ def test_otp_length_follows_the_setting(request_code, now, settings):
 def test_first_verification_creates_the_user_with_an_invite_code(request_code, now):
     code = request_code(now=now)
 
-    user, created = services.verify_code(phone=PHONE, code=code, now=now)
+    user, created = services.verify_code(phone=PHONE, ip=IP, code=code, now=now)
 
     assert created
     assert User.objects.get() == user
@@ -142,10 +132,12 @@ def test_first_verification_creates_the_user_with_an_invite_code(request_code, n
 
 
 def test_the_invite_code_never_changes_on_later_logins(request_code, now):
-    user, _ = services.verify_code(phone=PHONE, code=request_code(now=now), now=now)
+    user, _ = services.verify_code(phone=PHONE, ip=IP, code=request_code(now=now), now=now)
     later = now + timedelta(minutes=1)
 
-    again, created = services.verify_code(phone=PHONE, code=request_code(now=later), now=later)
+    again, created = services.verify_code(
+        phone=PHONE, ip=IP, code=request_code(now=later), now=later
+    )
 
     assert not created
     assert again.pk == user.pk and again.invite_code == user.invite_code
@@ -155,20 +147,20 @@ def test_verify_refuses_an_expired_code(request_code, now):
     code = request_code(now=now)
 
     with pytest.raises(errors.CodeExpired):
-        services.verify_code(phone=PHONE, code=code, now=now + timedelta(minutes=5))
+        services.verify_code(phone=PHONE, ip=IP, code=code, now=now + timedelta(minutes=5))
 
 
 def test_a_code_works_only_once(request_code, now):
     code = request_code(now=now)
-    services.verify_code(phone=PHONE, code=code, now=now)
+    services.verify_code(phone=PHONE, ip=IP, code=code, now=now)
 
     with pytest.raises(errors.CodeInvalid):
-        services.verify_code(phone=PHONE, code=code, now=now)
+        services.verify_code(phone=PHONE, ip=IP, code=code, now=now)
 
 
 def test_verify_without_any_code_requested_is_refused(now):
     with pytest.raises(errors.CodeInvalid):
-        services.verify_code(phone=PHONE, code="1234", now=now)
+        services.verify_code(phone=PHONE, ip=IP, code="1234", now=now)
     assert not Phone.objects.exists()
 
 
@@ -176,67 +168,14 @@ def test_verify_refuses_the_right_code_after_five_wrong_guesses(request_code, no
     code = request_code(now=now)
     for _ in range(4):
         with pytest.raises(errors.CodeInvalid):
-            services.verify_code(phone=PHONE, code=wrong(code), now=now)
+            services.verify_code(phone=PHONE, ip=IP, code=wrong(code), now=now)
     with pytest.raises(errors.TooManyAttempts):
-        services.verify_code(phone=PHONE, code=wrong(code), now=now)
+        services.verify_code(phone=PHONE, ip=IP, code=wrong(code), now=now)
 
     with pytest.raises(errors.TooManyAttempts):
-        services.verify_code(phone=PHONE, code=code, now=now)
-    assert PhoneCode.objects.get().attempts == 5
+        services.verify_code(phone=PHONE, ip=IP, code=code, now=now)
+    assert WrongGuess.objects.count() == 5
     assert not User.objects.exists()
-
-
-def fail_with_fresh_codes(request_code, now, failures):
-    """Spend `failures` wrong guesses over as many codes as needed; return the time after."""
-    while failures:
-        code = request_code(now=now)
-        for _ in range(min(5, failures)):
-            with pytest.raises((errors.CodeInvalid, errors.TooManyAttempts)):
-                services.verify_code(phone=PHONE, code=wrong(code), now=now)
-            failures -= 1
-        now += timedelta(hours=3)  # clear of the hourly and daily sending limits
-    return now
-
-
-def test_twenty_failures_in_a_row_pause_the_phone_for_an_hour(request_code, now, settings):
-    settings.OTP_PER_PHONE_PER_DAY = 100
-    now = fail_with_fresh_codes(request_code, now, 19)
-    code = request_code(now=now)
-    with pytest.raises(errors.CodeInvalid):
-        services.verify_code(phone=PHONE, code=wrong(code), now=now)
-
-    with pytest.raises(errors.PhonePaused) as caught:
-        services.verify_code(phone=PHONE, code=code, now=now)
-    assert caught.value.retry_after == 3600
-    with pytest.raises(errors.PhonePaused):
-        request_code(now=now + timedelta(minutes=59))
-    later = now + timedelta(hours=1)
-    services.verify_code(phone=PHONE, code=request_code(now=later), now=later)
-
-
-def test_one_hundred_failures_lock_the_phone_until_an_operator_unlocks_it(
-    request_code, now, settings
-):
-    settings.OTP_PER_PHONE_PER_DAY = 100
-    settings.LOGIN_PAUSE_SECONDS = 0
-    now = fail_with_fresh_codes(request_code, now, 100)
-
-    with pytest.raises(errors.PhoneLocked):
-        request_code(now=now + timedelta(days=30))
-    services.unlock_phone(phone=Phone.objects.get())
-    later = now + timedelta(days=30)
-    services.verify_code(phone=PHONE, code=request_code(now=later), now=later)
-    assert Phone.objects.get().failed_attempts == 0
-
-
-def test_a_success_resets_the_failure_count(request_code, now):
-    code = request_code(now=now)
-    with pytest.raises(errors.CodeInvalid):
-        services.verify_code(phone=PHONE, code=wrong(code), now=now)
-
-    services.verify_code(phone=PHONE, code=code, now=now)
-
-    assert Phone.objects.get().failed_attempts == 0
 
 
 def test_log_in_activates_an_invite_code_at_sign_up(request_code, now):
@@ -259,7 +198,7 @@ def test_log_in_keeps_the_login_when_the_invite_code_fails(request_code, now):
     assert isinstance(login.invite_error, errors.InviteNotFound)
 
 
-def test_log_in_ignores_the_invite_code_for_an_existing_user(request_code, now):
+def test_log_in_reports_an_invite_code_given_by_an_existing_user(request_code, now):
     user = make_user(PHONE)
     inviter = make_user()
 
@@ -268,7 +207,17 @@ def test_log_in_ignores_the_invite_code_for_an_existing_user(request_code, now):
     )
 
     assert not login.created
+    assert isinstance(login.invite_error, errors.InviteNotNewUser)
     assert User.objects.get(pk=user.pk).invited_by is None
+
+
+def test_log_in_reports_a_malformed_invite_code_at_sign_up(request_code, now):
+    login = services.log_in(
+        phone=PHONE, code=request_code(now=now), ip=IP, now=now, invite_code="?"
+    )
+
+    assert login.created
+    assert isinstance(login.invite_error, errors.InviteInvalid)
 
 
 def test_sign_up_draws_another_invite_code_after_a_collision(request_code, now, monkeypatch):
@@ -276,7 +225,7 @@ def test_sign_up_draws_another_invite_code_after_a_collision(request_code, now, 
     draws = iter([taken, taken, "NEWC0D"])
     monkeypatch.setattr(services, "new_invite_code", lambda: next(draws))
 
-    user, created = services.verify_code(phone=PHONE, code=request_code(now=now), now=now)
+    user, created = services.verify_code(phone=PHONE, ip=IP, code=request_code(now=now), now=now)
 
     assert created and user.invite_code == "NEWC0D"
 
@@ -289,7 +238,7 @@ def test_a_test_number_gets_its_fixed_code_and_no_sms(settings, request_code, no
     services.request_code(phone="+79990000000", ip=IP, now=now)  # no cooldown: no SMS is sent
 
     assert len(sms.outbox) == with_sms_before
-    user, created = services.verify_code(phone="+79990000000", code="4321", now=now)
+    user, created = services.verify_code(phone="+79990000000", ip=IP, code="4321", now=now)
     assert created and str(user.phone) == "+79990000000"
 
 
@@ -299,6 +248,235 @@ def test_a_test_number_still_counts_wrong_guesses(settings, now):
 
     for _ in range(4):
         with pytest.raises(errors.CodeInvalid):
-            services.verify_code(phone="+79990000000", code="1111", now=now)
+            services.verify_code(phone="+79990000000", ip=IP, code="1111", now=now)
     with pytest.raises(errors.TooManyAttempts):
-        services.verify_code(phone="+79990000000", code="1111", now=now)
+        services.verify_code(phone="+79990000000", ip=IP, code="1111", now=now)
+
+
+# --- Guards: what a stranger can and cannot do (README "Security") ---
+
+STRANGER = "198.51.100.66"
+OWNER = "203.0.113.7"
+
+
+def guess_wrong(now, ip=STRANGER, phone=PHONE) -> errors.DomainError:
+    """One wrong guess at the newest code sent; return the error it got (always one)."""
+    code = sms.outbox[-1].text.rsplit(" ", 1)[-1] if sms.outbox else "0000"
+    with pytest.raises(errors.DomainError) as caught:
+        services.verify_code(phone=phone, ip=ip, code=wrong(code), now=now)
+    return caught.value
+
+
+def guess_until_refused(now, ip=STRANGER) -> errors.DomainError:
+    """Wrong guesses while they are merely wrong; return the first other answer."""
+    while True:
+        error = guess_wrong(now, ip=ip)
+        if not isinstance(error, errors.CodeInvalid):
+            return error
+
+
+def test_a_request_while_the_code_is_fresh_sends_the_same_code_again(request_code, now):
+    first = request_code(now=now, ip=STRANGER)
+
+    again = request_code(now=now + timedelta(seconds=30), ip=OWNER)
+
+    assert again == first and len(sms.outbox) == 2
+    assert PhoneCode.objects.count() == 1 and CodeMessage.objects.count() == 2
+
+
+def test_a_code_past_half_its_life_is_replaced_by_a_new_one(request_code, now):
+    request_code(now=now, ip=STRANGER)
+
+    request_code(now=now + timedelta(seconds=151), ip=OWNER)
+
+    assert PhoneCode.objects.count() == 2
+    assert [message.code_id for message in CodeMessage.objects.order_by("id")] == list(
+        PhoneCode.objects.order_by("id").values_list("id", flat=True)
+    )
+
+
+def test_a_strangers_wrong_guesses_leave_the_owners_code_working(request_code, now):
+    code = request_code(now=now, ip=OWNER)
+    for _ in range(5):
+        guess_wrong(now)
+
+    user, created = services.verify_code(phone=PHONE, ip=OWNER, code=code, now=now)
+
+    assert created and str(user.phone) == PHONE
+
+
+def test_an_address_that_used_up_its_guesses_gets_a_new_code_when_it_asks(request_code, now):
+    first = request_code(now=now)
+    for _ in range(5):
+        guess_wrong(now, ip=IP)
+
+    second = request_code(now=now + timedelta(seconds=61))
+
+    assert PhoneCode.objects.count() == 2
+    services.verify_code(phone=PHONE, ip=IP, code=second, now=now + timedelta(seconds=62))
+    assert first  # the first code went to the phone too
+
+
+def test_ten_wrong_codes_from_one_address_pause_only_that_address(request_code, now):
+    request_code(now=now, ip=STRANGER)
+    assert isinstance(guess_until_refused(now), errors.TooManyAttempts)  # five on this code
+    request_code(now=now + timedelta(minutes=2), ip=STRANGER)  # a new code for this address
+    guess_until_refused(now + timedelta(minutes=2))
+    assert isinstance(guess_wrong(now + timedelta(minutes=2)), errors.PhonePaused)
+
+    later = now + timedelta(minutes=30)
+    with pytest.raises(errors.PhonePaused) as caught:
+        services.verify_code(phone=PHONE, ip=STRANGER, code="0000", now=later)
+    assert caught.value.retry_after == 24 * 3600 - 30 * 60  # when its oldest failure ages out
+    assert WrongGuess.objects.count() == 10
+    code = request_code(now=later, ip=OWNER)
+    services.verify_code(phone=PHONE, ip=OWNER, code=code, now=later)
+
+
+def test_a_paused_address_may_guess_again_once_its_failures_age_out(request_code, now):
+    request_code(now=now, ip=STRANGER)
+    guess_until_refused(now)
+    request_code(now=now + timedelta(minutes=2), ip=STRANGER)
+    guess_until_refused(now + timedelta(minutes=2))
+
+    next_day = now + timedelta(days=1, seconds=1)
+    request_code(now=next_day, ip=STRANGER)
+
+    assert isinstance(guess_wrong(next_day), errors.CodeInvalid)
+
+
+def test_fifty_wrong_codes_from_many_addresses_pause_the_phone_for_everyone(
+    request_code, now, caplog
+):
+    addresses = [f"198.51.100.{n}" for n in range(1, 11)]
+    request_code(now=now, ip=OWNER)
+    for ip in addresses:
+        guess_until_refused(now, ip=ip)
+
+    assert WrongGuess.objects.count() == 50
+    assert "paused for every address" in caplog.text
+    with pytest.raises(errors.PhonePaused) as caught:
+        services.verify_code(phone=PHONE, ip=OWNER, code="0000", now=now + timedelta(hours=1))
+    assert caught.value.retry_after == 23 * 3600
+
+
+def test_no_number_of_wrong_codes_locks_a_phone_for_good(request_code, now):
+    """Issue 9, finding 2: ~20 code requests over 2 days locked a number with no way out."""
+    for hour in range(3 * 24):  # three days, a new address every hour, each as far as let
+        moment, ip = now + timedelta(hours=hour), f"198.51.{hour // 250}.{hour % 250}"
+        with contextlib.suppress(errors.Throttled):
+            request_code(now=moment, ip=ip)
+        guess_until_refused(moment, ip=ip)
+
+    after = now + timedelta(days=4)
+    code = request_code(now=after, ip=OWNER)
+    user, _ = services.verify_code(phone=PHONE, ip=OWNER, code=code, now=after)
+    assert str(user.phone) == PHONE
+    assert Phone.objects.get().locked_at is None
+
+
+def test_a_lock_is_an_operator_action_and_holds_until_lifted(request_code, now):
+    request_code(now=now)
+    phone = Phone.objects.get()
+
+    services.lock_phone(phone=phone, now=now)
+
+    with pytest.raises(errors.PhoneLocked):
+        request_code(now=now + timedelta(days=30), ip=OWNER)
+    services.unlock_phone(phone=phone)
+    later = now + timedelta(days=30)
+    services.verify_code(phone=PHONE, ip=OWNER, code=request_code(now=later, ip=OWNER), now=later)
+
+
+def test_unlocking_also_forgets_the_wrong_codes_that_pause_a_number(request_code, now):
+    request_code(now=now)
+    for n in range(10):
+        guess_until_refused(now, ip=f"198.51.100.{n}")
+
+    services.unlock_phone(phone=Phone.objects.get())
+
+    assert not WrongGuess.objects.exists()
+
+
+def test_a_success_forgives_the_failures_of_its_own_address_only(request_code, now):
+    code = request_code(now=now, ip=OWNER)
+    guess_wrong(now, ip=OWNER)
+    guess_wrong(now, ip=STRANGER)
+
+    services.verify_code(phone=PHONE, ip=OWNER, code=code, now=now)
+
+    assert list(WrongGuess.objects.values_list("source", flat=True)) == [STRANGER]
+
+
+def test_a_phone_gets_at_most_ten_sms_an_hour_and_twenty_a_day_from_all_addresses(
+    request_code, now
+):
+    for n in range(10):
+        request_code(now=now + timedelta(seconds=n), ip=f"198.51.100.{n}")
+    with pytest.raises(errors.Throttled) as hourly:
+        request_code(now=now + timedelta(minutes=1), ip=OWNER)
+    for n in range(10):
+        request_code(now=now + timedelta(hours=2, seconds=n), ip=f"198.51.101.{n}")
+    with pytest.raises(errors.Throttled) as daily:
+        request_code(now=now + timedelta(hours=4), ip=OWNER)
+
+    assert hourly.value.retry_after == 3600 - 60
+    assert daily.value.retry_after == 20 * 3600
+    assert len(sms.outbox) == 20
+
+
+def test_a_stranger_at_one_address_cannot_keep_the_owner_out(request_code, now):
+    """Issue 9, finding 2: a stranger requests codes for the owner's phone and guesses wrong
+    as fast as every limit lets them, for 26 hours: each time a refusal's Retry-After has
+    passed (a refused request changes nothing but the stranger's own counters, so asking
+    sooner gains nothing). Whenever the owner asks from their own address, in every window
+    (minute, hour, day), they get a code and log in."""
+    owner_logins = [
+        timedelta(seconds=30),  # inside the stranger's first minute
+        timedelta(minutes=59, seconds=30),  # the stranger's hourly quota is spent
+        timedelta(hours=3),
+        timedelta(hours=23, minutes=59),  # the stranger's daily quotas are spent
+        timedelta(hours=25, seconds=30),  # the next day, the stranger at it again
+    ]
+    start = now
+    next_request = next_guess = start
+    for second in range(0, 26 * 3600, 30):
+        moment = start + timedelta(seconds=second)
+        if moment >= next_request:
+            try:
+                request_code(now=moment, ip=STRANGER)
+            except errors.Throttled as refused:
+                next_request = moment + timedelta(seconds=refused.retry_after)
+        if moment >= next_guess:
+            refusal = guess_until_refused(moment)
+            if isinstance(refusal, errors.PhonePaused):
+                next_guess = moment + timedelta(seconds=refusal.retry_after)
+        if owner_logins and moment - start >= owner_logins[0]:
+            owner_logins.pop(0)
+            code = request_code(now=moment + timedelta(seconds=1), ip=OWNER)
+            user, _ = services.verify_code(
+                phone=PHONE, ip=OWNER, code=code, now=moment + timedelta(seconds=2)
+            )
+            assert str(user.phone) == PHONE, moment - start
+
+    assert not owner_logins
+    stranger_sms = CodeMessage.objects.filter(source=STRANGER).count()
+    assert 10 <= stranger_sms <= 2 * 10  # its own quota: ten a day
+    assert 10 <= WrongGuess.objects.filter(source=STRANGER).count() <= 2 * 10
+
+
+@pytest.mark.parametrize("fresh_addresses", [False, True], ids=["10 addresses", "240 addresses"])
+def test_guessing_into_a_phone_stays_bounded(request_code, now, fresh_addresses):
+    """Issue 9, finding 2: the README's arithmetic. With 4 digits, 10 addresses may compare at
+    most 100 codes a day (1 %); LOGIN_FAILURES_PER_PHONE caps any number of addresses at 50."""
+    for hour in range(0, 24, 2):  # ten addresses every two hours: the same ten, or new ones
+        moment = now + timedelta(hours=hour)
+        for n in range(10):
+            ip = f"10.0.{hour if fresh_addresses else 0}.{n}"
+            with contextlib.suppress(errors.Throttled):
+                request_code(now=moment, ip=ip)
+            guess_until_refused(moment, ip=ip)
+
+    compared = WrongGuess.objects.count()  # every wrong code that was compared, none other
+    assert compared == 50
+    assert compared / 10**4 <= 0.01

@@ -19,11 +19,24 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
+def playwright():
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    browser = launch(playwright)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def bfcache_browser(playwright):
+    """Chromium with the back/forward cache on, as Chrome ships it."""
+    browser = launch(playwright, back_forward_cache=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

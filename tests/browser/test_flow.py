@@ -1,5 +1,6 @@
 """The pages in a real Chromium against a real runserver."""
 
+import re
 from itertools import count
 
 import pytest
@@ -140,3 +141,21 @@ def test_pages_run_no_inline_script_and_break_no_csp_rule(server, new_page):
     log_in(page, server, fresh_phone())
 
     assert violations == []
+
+
+def test_back_after_logout_never_shows_the_profile_again(server, bfcache_browser):
+    """Issue 9, finding 6: with the back/forward cache on, Back after logout showed the
+    whole profile again (phone, invite code, invitees)."""
+    context = bfcache_browser.new_context(locale="ru-RU")
+    page = context.new_page()
+    log_in(page, server, fresh_phone())
+    invite_code = page.inner_text("#invite-code")
+    page.click("text=Выйти")
+    page.wait_for_url("**/ui/phone/")
+
+    page.go_back(wait_until="commit")  # a page from the bfcache fires no load event
+    page.wait_for_url(re.compile(r"/ui/phone/\?next="), timeout=5000)
+
+    assert page.locator("#phone").is_visible()
+    assert invite_code not in page.content()
+    context.close()

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,133 @@ def test_an_unknown_api_path_is_404_json(api):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(("path", "field"), ENDPOINTS)
+def test_deeply_nested_json_is_a_400_parse_error(api, client_for, path, field):
+    """Issue 9, finding 3: 3,000 nested arrays made DRF's parser raise RecursionError (500)."""
+    body = "[" * 3000 + "]" * 3000
+
+    response = client_for(path, api).post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_a_5000_digit_number_is_a_parse_error_that_names_no_internals(api):
+    """Issue 9, finding 8: Python's own message (sys.set_int_max_str_digits) reached the client."""
+    body = '{"phone": ' + "1" * 5000 + "}"
+
+    ru = api.post("/api/auth/request_code/", body, content_type="application/json")
+    en = api.post(
+        "/api/auth/request_code/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert ru.status_code == en.status_code == 400
+    assert ru.json() == {"detail": "Тело запроса — некорректный JSON.", "code": "parse_error"}
+    assert en.json() == {"detail": "The request body is not valid JSON.", "code": "parse_error"}
+
+
+@pytest.mark.parametrize("raw", [b"null", b"[]", b'"phone"', b"42", b"true"])
+def test_a_body_that_is_not_a_json_object_gets_a_documented_code(api, raw):
+    """Issue 9, finding 8: `null` answered an English "No data provided" with code `null`."""
+    ru = api.post("/api/auth/request_code/", raw, content_type="application/json")
+    en = api.post(
+        "/api/auth/request_code/", raw, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert ru.status_code == en.status_code == 400
+    assert ru.json() == {
+        "detail": "Тело запроса должно быть JSON-объектом.",
+        "code": "not_an_object",
+    }
+    assert en.json() == {
+        "detail": "The request body must be a JSON object.",
+        "code": "not_an_object",
+    }
+
+
+def test_a_body_over_the_size_limit_is_413_json(api, settings):
+    """Issue 9, finding 8: an oversized body answered an undocumented 400 (HTML under DEBUG)."""
+    body = json.dumps({"phone": "1" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+
+    response = api.post("/api/auth/request_code/", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+    assert response.json()["detail"] == "Тело запроса слишком большое."
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_bad_host_header_is_400_json(api, settings, debug):
+    """Issue 9, finding 8: a Host outside ALLOWED_HOSTS answered an HTML page (or 500)."""
+    settings.DEBUG = debug
+
+    response = api.post("/api/auth/request_code/", {"phone": "+79991234567"}, HTTP_HOST="evil.test")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Неизвестное имя сайта.", "code": "bad_host"}
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Bearer ", "Bearer a b", "Token abc", "Basic abc", "Bearer\x00abc"]
+)
+def test_a_malformed_authorization_header_has_its_own_documented_code(api, header):
+    """Issue 9, finding 8: these answered an English `authentication_failed`, or
+    `not_authenticated` as if no header had been sent."""
+    ru = api.get("/api/profile_back/", HTTP_AUTHORIZATION=header)
+    en = api.get("/api/profile_back/", HTTP_AUTHORIZATION=header, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert ru.status_code == en.status_code == 401
+    assert ru.json() == {
+        "detail": "Заголовок Authorization должен иметь вид «Bearer <токен>».",
+        "code": "bad_authorization_header",
+    }
+    assert en.json()["detail"] == "The Authorization header must be 'Bearer <token>'."
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+def test_the_bearer_scheme_is_case_insensitive(authed, api, scheme):
+    """Issue 9, finding 8: RFC 9110 auth schemes are case-insensitive; `bearer x` was a 401."""
+    token = authed().user_body["access"]
+
+    response = api.get("/api/profile_back/", HTTP_AUTHORIZATION=f"{scheme} {token}")
+
+    assert response.status_code == 200
+
+
+def test_a_deleted_users_token_is_not_valid(authed, api):
+    """Issue 9, finding 8: a deleted user's token answered an English `user_not_found`."""
+    from referral.accounts.models import User
+
+    token = authed().user_body["access"]
+    User.objects.all().delete()
+
+    response = api.get("/api/profile_back/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Токен недействителен, истёк или отозван.",
+        "code": "token_not_valid",
+    }
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("method", ["post", "get"])
+def test_an_api_path_without_its_slash_is_a_json_404_naming_the_right_path(settings, debug, method):
+    """Issue 9, finding 5: POST without the slash was a 500 (DEBUG) or a 301 to HTML."""
+    settings.DEBUG = debug
+    api = APIClient(enforce_csrf_checks=True)  # as a real client: no CSRF 403 either
+
+    response = getattr(api, method)("/api/auth/request_code", {"phone": "+79991234567"})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "Не найдено. Правильный адрес: /api/auth/request_code/",
+        "code": "not_found",
+    }
+
+
+def test_pages_without_the_slash_still_redirect(client):
+    assert client.get("/ui/phone")["Location"] == "/ui/phone/"

@@ -209,8 +209,8 @@ def test_a_share_link_leads_to_the_phone_page_with_the_code(client):
 
 def test_signing_up_from_a_share_link_activates_the_code(client, ask_code):
     inviter = make_user()
-    client.get(f"/r/{inviter.invite_code}/", follow=True)
-    code = ask_code()
+    page = client.get(f"/r/{inviter.invite_code}/", follow=True)
+    code = ask_code(url=page.redirect_chain[-1][0])  # the form posts back to its own URL
 
     response = client.post("/ui/code/", {"code": code}, follow=True)
 
@@ -219,8 +219,8 @@ def test_signing_up_from_a_share_link_activates_the_code(client, ask_code):
 
 
 def test_a_share_link_that_cannot_be_used_still_logs_in(client, ask_code):
-    client.get("/r/ZZZZZZ/", follow=True)
-    code = ask_code()
+    page = client.get("/r/ZZZZZZ/", follow=True)
+    code = ask_code(url=page.redirect_chain[-1][0])
 
     response = client.post("/ui/code/", {"code": code}, follow=True)
 
@@ -268,3 +268,40 @@ def test_forms_refuse_a_post_without_csrf(logged_in):
     strict = Client(enforce_csrf_checks=True)
 
     assert strict.post("/ui/phone/", {"phone": PHONE}).status_code == 403
+
+
+def test_a_share_link_visit_stores_nothing_on_the_server(client):
+    """Issue 9, finding 11: every cookie-less visit to /r/CODE created a django_session row."""
+    from django.contrib.sessions.models import Session
+
+    for code in ["ZZZZZZ", "C0AL3D", "nonsense"]:
+        client.cookies.clear()
+        client.get(f"/r/{code}/", follow=True)
+
+    assert not Session.objects.exists()
+
+
+def test_an_invite_at_a_later_login_on_the_pages_fills_in_the_form(client, logged_in, ask_code):
+    """Issue 9, finding 12, on the pages: the code is not silently dropped."""
+    logged_in()
+    client.post("/ui/logout/")
+    inviter = make_user()
+
+    code = ask_code(url=f"/ui/phone/?invite={inviter.invite_code}")
+    response = client.post("/ui/code/", {"code": code}, follow=True)
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/ui/profile/?invite={inviter.invite_code}"
+    assert "учитывается только при регистрации" in html
+    assert f'value="{inviter.invite_code}"' in html
+
+
+def test_the_code_and_profile_pages_are_never_stored(client, logged_in, ask_code):
+    """Issue 9, finding 6 (the pages): Back after logout showed the profile from the cache."""
+    ask_code()
+    code_page = client.get("/ui/code/")
+    logged_in()
+    profile = client.get("/ui/profile/")
+
+    assert "no-store" in code_page["Cache-Control"] and "no-store" in profile["Cache-Control"]
+    assert "data-private" in profile.content.decode()

@@ -1,4 +1,5 @@
-"""django-tasks-db's `db_worker`, waiting out a database outage instead of exiting.
+"""django-tasks-db's `db_worker`, waiting out a database outage instead of exiting,
+and running the housekeeping on a schedule (referral.accounts.housekeeping).
 
 The stock worker dies on the first connection error, so a PostgreSQL restart
 would stop SMS delivery until someone restarted the worker.
@@ -9,6 +10,8 @@ import time
 
 from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
+
+from referral.accounts.housekeeping import Janitor
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -48,4 +51,5 @@ class Command(db_worker.Command):
             excluded_queue_names=exclude_queues.split(",") if exclude_queues else [],
         )
         worker.configure_signals()
+        Janitor().start()
         worker.run()

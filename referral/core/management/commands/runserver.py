@@ -1,4 +1,4 @@
-"""`runserver` that survives a burst of connections.
+"""`runserver` that survives a burst of connections, and does the worker's housekeeping.
 
 Django's development server listens with a backlog of 10, so a burst of 100
 clients gets connections reset. A longer queue lets them wait their turn.
@@ -7,6 +7,8 @@ clients gets connections reset. A longer queue lets them wait their turn.
 from django.contrib.staticfiles.management.commands.runserver import Command as BaseCommand
 from django.core.servers.basehttp import WSGIServer
 
+from referral.accounts.housekeeping import Janitor
+
 
 class QueueingWSGIServer(WSGIServer):
     request_queue_size = 256
@@ -14,3 +16,7 @@ class QueueingWSGIServer(WSGIServer):
 
 class Command(BaseCommand):
     server_cls = QueueingWSGIServer
+
+    def inner_run(self, *args, **options):
+        Janitor().start()  # in the serving process (the autoreloader's child)
+        super().inner_run(*args, **options)

@@ -1,4 +1,10 @@
 // Small enhancements; every page works without them.
+
+// A private page restored from the back/forward cache (Back after logging out) is
+// fetched again, so that the server decides what it shows.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.body.hasAttribute("data-private")) location.reload();
+});
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-copy]")) {
     if (!navigator.clipboard) continue;
