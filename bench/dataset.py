@@ -115,15 +115,13 @@ def load_users(url: str, count: int, influencers: tuple[int, ...] = ()) -> Popul
             timings["copy_users"] = time.monotonic() - mark
             mark = time.monotonic()
             cur.execute(
-                "INSERT INTO accounts_phone (id, number, failed_attempts) "
-                "SELECT id, phone, 0 FROM accounts_user"
+                "INSERT INTO accounts_phone (id, number) SELECT id, phone FROM accounts_user"
             )
             cur.execute(
-                """INSERT INTO accounts_phonecode (phone_id, code_hash, created_at, expires_at,
-                       attempts, used_at, sent_at, delivery_tries, delivery_error)
-                   SELECT id, encode(sha256(phone::bytea), 'hex'),
-                       date_joined - interval '40 s', date_joined + interval '260 s',
-                       1, date_joined, date_joined - interval '39 s', 1, ''
+                """INSERT INTO accounts_phonecode (phone_id, code_hash, sealed_code, created_at,
+                       expires_at, used_at)
+                   SELECT id, encode(sha256(phone::bytea), 'hex'), '',
+                       date_joined - interval '40 s', date_joined + interval '260 s', date_joined
                    FROM accounts_user"""
             )
             timings["phones_and_codes"] = time.monotonic() - mark
@@ -275,15 +273,14 @@ class Fixtures:
         now = datetime.now(UTC)
         with psycopg.connect(self.url) as conn, conn.cursor() as cur:
             ids = _reserve_ids(cur, "accounts_phone", count)
-            with cur.copy("COPY accounts_phone (id, number, failed_attempts) FROM STDIN") as copy:
+            with cur.copy("COPY accounts_phone (id, number) FROM STDIN") as copy:
                 for phone_id, phone in zip(ids, phones, strict=True):
-                    copy.write_row((phone_id, phone, 0))
-            columns = "phone_id, code_hash, created_at, expires_at, sent_at, attempts, "
-            columns += "delivery_tries, delivery_error"
+                    copy.write_row((phone_id, phone))
+            columns = "phone_id, code_hash, sealed_code, created_at, expires_at"
             with cur.copy(f"COPY accounts_phonecode ({columns}) FROM STDIN") as copy:
                 for phone_id, phone, code in zip(ids, phones, codes, strict=True):
                     copy.write_row(
-                        (phone_id, _hash(phone, code), now, now + timedelta(hours=4), now, 0, 1, "")
+                        (phone_id, _hash(phone, code), "", now, now + timedelta(hours=4))
                     )
         return [
             item("POST", "/api/auth/verify_code/", body={"phone": phone, "code": code})

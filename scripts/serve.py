@@ -7,7 +7,6 @@ Plain HTTP on localhost, so TLS redirects and secure-only cookies are off here.
 """
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -17,18 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from config.secret_key import local_secret_key  # noqa: E402
 from tests.servers import PostgresServer, RedisServer, manage, production_env  # noqa: E402
 
 RUN = ROOT / ".run"
 SETTABLE = ["ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"]
-
-
-def secret_key() -> str:
-    path = RUN / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def main() -> int:
@@ -47,7 +39,7 @@ def main() -> int:
         env = production_env(
             database_url,
             redis_url,
-            SECRET_KEY=os.environ.get("SECRET_KEY") or secret_key(),
+            SECRET_KEY=os.environ.get("SECRET_KEY") or local_secret_key(),
             SECURE_HSTS_SECONDS="0",
             PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         )

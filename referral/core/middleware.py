@@ -11,7 +11,7 @@ from django.views import defaults
 from redis.exceptions import RedisError
 
 from .errors import BadHost, CacheUnavailable, DatabaseUnavailable, DomainError
-from .http import is_api_request, json_error
+from .http import error_headers, is_api_request, json_error
 from .logs import printable
 
 logger = logging.getLogger("referral.request")
@@ -104,5 +104,5 @@ class DependencyFailureMiddleware:
         if is_api_request(request):
             return json_error(error)
         response = render(request, "503.html", {"detail": error.message}, status=error.status)
-        response["Retry-After"] = str(error.retry_after)
+        response.headers.update(error_headers(error))
         return response
