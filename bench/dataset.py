@@ -29,9 +29,8 @@ from urllib.parse import urlsplit
 import psycopg
 
 from bench.wrk import item
-from tests.servers import get
+from harness.servers import get
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, the app's alphabet
 MAX_ORDINARY_INVITEES = 10
 NULL = "\\N"
 USER_COLUMNS = (
@@ -41,9 +40,15 @@ USER_COLUMNS = (
 
 
 def invite_code(user_id: int) -> str:
-    """A unique, random-looking code: an odd multiplier permutes 0..32**6-1."""
+    """A unique, random-looking code: an odd multiplier permutes 0..32**6-1.
+
+    In the app's own alphabet (use_app() first), as the app draws them.
+    """
+    from django.conf import settings
+
+    alphabet = settings.INVITE_CODE_ALPHABET
     n = (user_id * 0x2545F491) % 32**6
-    return "".join(ALPHABET[(n >> shift) & 31] for shift in range(25, -1, -5))
+    return "".join(alphabet[(n >> shift) & 31] for shift in range(25, -1, -5))
 
 
 def user_phone(user_id: int) -> str:
@@ -265,7 +270,7 @@ class Fixtures:
 
     def verify_code(self, count: int) -> list[str]:
         """New phones, each with a fresh login code stored as the app stores it (a sign-up)."""
-        from referral.accounts.services import _hash
+        from referral.accounts.services import login_code_hash
 
         first, self.phones_verified = self.phones_verified, self.phones_verified + count
         phones = [self._phone(self.verify_block, k) for k in range(first, first + count)]
@@ -280,7 +285,13 @@ class Fixtures:
             with cur.copy(f"COPY accounts_phonecode ({columns}) FROM STDIN") as copy:
                 for phone_id, phone, code in zip(ids, phones, codes, strict=True):
                     copy.write_row(
-                        (phone_id, _hash(phone, code), "", now, now + timedelta(hours=4))
+                        (
+                            phone_id,
+                            login_code_hash(phone=phone, code=code),
+                            "",
+                            now,
+                            now + timedelta(hours=4),
+                        )
                     )
         return [
             item("POST", "/api/auth/verify_code/", body={"phone": phone, "code": code})

@@ -1,10 +1,9 @@
 """The production stack on loopback for the benchmark, and watching its workers.
 
 `production_stack()` starts PostgreSQL, Redis and gunicorn (production settings,
-4 sync workers) with the helpers of tests/servers.py, migrates, yields a `Stack`,
-and stops everything it started when the block ends, also on errors. The limits
-that guard a real deployment are raised so that the load measures the code, not
-the rate limiter.
+4 sync workers) with harness.stack, yields a `Stack`, and stops everything it
+started when the block ends, also on errors. The limits that guard a real
+deployment are raised so that the load measures the code, not the rate limiter.
 """
 
 import os
@@ -23,18 +22,15 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import (  # noqa: E402
-    AppServer,
-    PostgresServer,
-    RedisServer,
-    manage,
-    production_env,
-)
+from harness import stack  # noqa: E402
+from harness.servers import AppServer, PostgresServer, RedisServer  # noqa: E402
 
 HIGH = "1000000000"
 BENCH_ENV = {
     "LOG_LEVEL": "WARNING",  # one INFO line per request would measure the logger
     "OTP_PER_IP_PER_HOUR": HIGH,
+    "OTP_PER_PHONE_AND_IP_PER_HOUR": str(int(HIGH) - 1),
+    "OTP_PER_PHONE_AND_IP_PER_DAY": str(int(HIGH) - 1),
     "OTP_PER_PHONE_PER_HOUR": HIGH,
     "OTP_PER_PHONE_PER_DAY": HIGH,
     "SMS_DAILY_BUDGET": HIGH,
@@ -160,17 +156,16 @@ class Stack:
 
 @contextmanager
 def production_stack(*, workers: int = 4) -> Iterator[Stack]:
-    with PostgresServer() as postgres, RedisServer() as redis:
-        env = production_env(postgres.url, redis.url, **BENCH_ENV)
-        manage("migrate", "-v0", env=env)
-        app = AppServer(env, workers=workers)
-        with app, MemorySampler(app.process.pid) as memory:
+    with stack.Stack(**BENCH_ENV) as running:
+        app = running.app_server(workers=workers)
+        with MemorySampler(app.process.pid) as memory:
             try:
-                yield Stack(postgres, redis, app, env, memory)
+                yield Stack(running.postgres, running.redis, app, running.env, memory)
             finally:
                 memory.sample()
-        for process in memory.leftovers():  # the master is gone; a worker must not linger
-            process.kill()
+                app.stop()
+    for process in memory.leftovers():  # the master is gone; a worker must not linger
+        process.kill()
 
 
 def machine_facts(postgres_version: str) -> dict:

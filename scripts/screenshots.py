@@ -9,8 +9,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser_support import DESKTOP_SIZE, PHONE_SIZE, last_code, launch  # noqa: E402
-from tests.servers import DevServer, post_json  # noqa: E402
+from harness.browser import DESKTOP_SIZE, PHONE_SIZE, launch  # noqa: E402
+from harness.servers import DevServer, post_json  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -34,7 +34,7 @@ def main() -> None:
             page.click("button[type=submit]")
             page.wait_for_url("**/ui/code/")
             page.screenshot(path=OUT / f"code-{size_name}.png", full_page=True)
-            page.fill("#code", last_code(server, phone))
+            page.fill("#code", server.sms_code(phone))
             page.click("form:not(.resend) button[type=submit]")
             page.wait_for_url("**/ui/profile/")
             for n in range(3):  # a few invitees make the list visible
@@ -45,7 +45,7 @@ def main() -> None:
                 )
                 post_json(
                     f"{server.url}/api/auth/verify_code/",
-                    f'{{"phone": "{invitee}", "code": "{last_code(server, invitee)}", '
+                    f'{{"phone": "{invitee}", "code": "{server.sms_code(invitee)}", '
                     f'"invite_code": "{code}"}}'.encode(),
                 )
             page.reload()

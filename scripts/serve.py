@@ -10,14 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.secret_key import local_secret_key  # noqa: E402
-from tests.servers import PostgresServer, RedisServer, manage, production_env  # noqa: E402
+from harness.stack import Stack  # noqa: E402
 
 RUN = ROOT / ".run"
 SETTABLE = ["ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"]
@@ -25,31 +24,24 @@ SETTABLE = ["ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HS
 
 def main() -> int:
     RUN.mkdir(exist_ok=True)
-    with ExitStack() as stack:
-        database_url = os.environ.get("DATABASE_URL")
-        if not database_url:
-            postgres = PostgresServer(RUN / "postgres", durable=True).start()
-            stack.callback(postgres.stop)
-            database_url = postgres.url
-        redis_url = os.environ.get("REDIS_URL")
-        if not redis_url:
-            redis = stack.enter_context(RedisServer())
-            redis_url = redis.url
-        # A loopback deployment like the tests', but the caller's settings win.
-        env = production_env(
-            database_url,
-            redis_url,
-            SECRET_KEY=os.environ.get("SECRET_KEY") or local_secret_key(),
-            SECURE_HSTS_SECONDS="0",
-            PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        )
-        env.update((k, os.environ[k]) for k in SETTABLE if k in os.environ)
-        manage("migrate", "--noinput", "-v0", env=env)
-        manage("collectstatic", "--noinput", "-v0", env=env)
+    # A loopback deployment like the tests', but the caller's settings win.
+    overrides = {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or local_secret_key(),
+        "SECURE_HSTS_SECONDS": "0",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        **{name: os.environ[name] for name in SETTABLE if name in os.environ},
+    }
+    with Stack(
+        database_url=os.environ.get("DATABASE_URL"),
+        redis_url=os.environ.get("REDIS_URL"),
+        postgres_dir=RUN / "postgres",
+        durable=True,
+        **overrides,
+    ) as stack:
         print("Serving http://localhost:8000 (Ctrl+C stops everything)", flush=True)
         honcho = subprocess.Popen(  # noqa: S603
             [str(Path(sys.executable).parent / "honcho"), "start", "-f", str(ROOT / "Procfile")],
-            env={**os.environ, **env},
+            env={**os.environ, **stack.env},
             cwd=ROOT,
         )
         # SIGTERM (from a supervisor) stops honcho's processes first, then ours unwind.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import PostgresServer, RedisServer
+from harness.servers import PostgresServer, RedisServer
 
 
 def main() -> int:

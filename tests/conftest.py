@@ -1,7 +1,9 @@
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
+from harness.servers import code_from_sms
 from referral.accounts import sms
 
 from .factories import PHONE
@@ -28,7 +30,7 @@ def send_code(api, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = api.post("/api/auth/request_code/", {"phone": phone}, format="json", **extra)
         assert response.status_code == 200, response.json()
-        return sms.outbox[-1].text.rsplit(" ", 1)[-1]
+        return code_from_sms(sms.outbox[-1].text)
 
     return send
 
@@ -46,6 +48,18 @@ def log_in(api, send_code):
         return response.json()
 
     return log_in
+
+
+@pytest.fixture
+def client_of():
+    """An API client holding a real access token for `user`, made without the SMS flow."""
+
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -14,6 +14,11 @@ def new_phone() -> str:
     return f"+7999{next(_numbers):07d}"
 
 
+def wrong_code(code: str) -> str:
+    """A code of the same length that is surely not `code`."""
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+
+
 def make_user(phone: str | None = None, *, invited_by: User | None = None) -> User:
     user = User.objects.create_user(phone=phone or new_phone())
     if invited_by is not None:

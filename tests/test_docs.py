@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from .servers import ROOT
+from harness.servers import ROOT
 
 SETTINGS_FILES = ["config/settings/base.py", "config/settings/production.py", "config/gunicorn.py"]
 

@@ -1,10 +1,11 @@
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from .servers import ROOT
+from harness.servers import ROOT
 
 CHECK = [sys.executable, "manage.py", "check"]
 
@@ -233,3 +234,36 @@ def test_app_servers_default_to_production_settings(module):
 
 def test_manage_py_stays_on_development_settings():
     assert settings_value("DEBUG") == "True"
+
+
+def test_production_refuses_test_hooks():
+    result = import_settings("config.settings.production", **PRODUCTION, INVITE_CODE_ALPHABET="01")
+
+    assert result.returncode != 0
+    assert "INVITE_CODE_ALPHABET" in result.stderr.splitlines()[-1]
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """The app's code and settings in a scratch folder, where a .env can be written safely."""
+    for name in ["config", "referral"]:
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns(".run"))
+    (tmp_path / ".env").write_text("OTP_LENGTH=6\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("module", "otp_length"), [("config.settings.base", "6"), ("config.settings.production", "4")]
+)
+def test_the_env_file_is_read_in_development_only(project_copy, module, otp_length):
+    code = f"import {module} as s; print(s.OTP_LENGTH)"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=project_copy,
+        env={"PATH": "/usr/bin:/bin", **PRODUCTION, "DJANGO_SETTINGS_MODULE": module},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.strip() == otp_length

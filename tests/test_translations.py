@@ -5,7 +5,7 @@ import shutil
 import polib
 from django.core.management import call_command
 
-from .servers import ROOT
+from harness.servers import ROOT
 
 PO = ROOT / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 

@@ -1,5 +1,9 @@
-"""Settings read from the environment (see README "Settings" and .env.example)."""
+"""Settings read from the environment (see README "Settings" and .env.example).
 
+These are the development settings too (manage.py's default); production.py adds its own.
+"""
+
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +16,9 @@ from config.secret_key import local_secret_key
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env file is a developer's convenience: production reads only its real environment.
+if os.environ.get("DJANGO_SETTINGS_MODULE") != "config.settings.production":
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def real_secret_key() -> str:
@@ -283,7 +289,9 @@ SMS_CONSOLE_DELAY_SECONDS = (SMS_CONSOLE_DELAY_MIN, SMS_CONSOLE_DELAY_MAX)
 
 TASKS = {
     "default": {
-        "BACKEND": env.str("TASKS_BACKEND", default="referral.core.tasks.ThreadPoolBackend"),
+        "BACKEND": env.str(
+            "TASKS_BACKEND", default="referral.core.task_backends.ThreadPoolBackend"
+        ),
     }
 }
 

@@ -1,11 +1,16 @@
 """Production: DEBUG off, PostgreSQL and Redis required, durable SMS queue, JSON logs."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, REDIS_URL, check_test_phone_numbers, env, real_secret_key, whole
 
 DEBUG = False
 SECRET_KEY = real_secret_key()
 check_test_phone_numbers(DEBUG)
+for hook in ["INVITE_CODE_ALPHABET"]:  # for tests only: they would weaken a real deployment
+    if hook in os.environ:
+        raise ImproperlyConfigured(f"{hook} is a test hook; production refuses it.")  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env.bool(
     "ALLOW_SQLITE", default=False

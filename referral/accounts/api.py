@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -7,12 +8,14 @@ from rest_framework.views import APIView
 
 from referral.core import errors
 from referral.core.http import client_ip, error_body, validated
-from referral.core.openapi import BODY_ERRORS, documented_body, error_responses
+from referral.core.openapi import BODY_ERRORS, documented_body, error_responses, field_error
+from referral.core.serializers import DetailSerializer, StrictCharField
 
 from . import services, tokens
 from .serializers import (
-    DetailSerializer,
+    LoginCodeField,
     LoginSerializer,
+    MobilePhoneField,
     RefreshSerializer,
     RequestCodeSerializer,
     TokenPairSerializer,
@@ -42,6 +45,8 @@ class RequestCodeView(PublicAPIView):
             ),
             **error_responses(
                 *BODY_ERRORS,
+                field_error(MobilePhoneField),
+                field_error(MobilePhoneField, "region"),
                 errors.PhoneLocked,
                 errors.AccountDisabled,
                 errors.Throttled,
@@ -107,6 +112,7 @@ class VerifyCodeView(PublicAPIView):
             ),
             **error_responses(
                 *BODY_ERRORS,
+                (400, "invalid", LoginCodeField.message_for_schema),
                 errors.CodeInvalid,
                 errors.CodeExpired,
                 errors.TooManyAttempts,
@@ -129,7 +135,7 @@ class VerifyCodeView(PublicAPIView):
         body = {
             "phone_number": str(login.user.phone),
             "invite_code": login.user.invite_code,
-            **tokens.issue_tokens(login.user),
+            **tokens.issue_tokens(user=login.user),
         }
         if login.invite_error is not None:
             body["invite_error"] = error_body(login.invite_error)
@@ -147,7 +153,12 @@ class RefreshView(PublicAPIView):
                 TokenPairSerializer,
                 examples=[OpenApiExample("pair", value={"access": ACCESS, "refresh": REFRESH})],
             ),
-            **error_responses(*BODY_ERRORS, errors.TokenInvalid, errors.AccountDisabled),
+            **error_responses(
+                *BODY_ERRORS,
+                field_error(StrictCharField, "not_text"),
+                errors.TokenInvalid,
+                errors.AccountDisabled,
+            ),
         },
     )
     def post(self, request):
@@ -158,7 +169,10 @@ class RefreshView(PublicAPIView):
 class LogoutView(PublicAPIView):
     @extend_schema(
         summary="Revoke a refresh token",
-        description="Access tokens are not stored: one stays valid until it expires (15 min).",
+        description=format_lazy(
+            "Access tokens are not stored: one stays valid until it expires ({}).",
+            tokens.lifetime("access"),
+        ),
         request=RefreshSerializer,
         examples=[OpenApiExample("refresh", value={"refresh": REFRESH}, request_only=True)],
         responses={
@@ -166,7 +180,9 @@ class LogoutView(PublicAPIView):
                 DetailSerializer,
                 examples=[OpenApiExample("logged out", value={"detail": "Вы вышли из системы"})],
             ),
-            **error_responses(*BODY_ERRORS, errors.TokenInvalid),
+            **error_responses(
+                *BODY_ERRORS, field_error(StrictCharField, "not_text"), errors.TokenInvalid
+            ),
         },
     )
     def post(self, request):

@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
@@ -9,11 +9,23 @@ from referral.invites.codes import new_invite_code
 
 class UserManager(BaseUserManager):
     def create_user(self, phone, password=None, **extra):
-        extra.setdefault("invite_code", new_invite_code())
-        user = self.model(phone=phone, **extra)
-        user.set_password(password)  # None gives an unusable password: people log in by SMS
-        user.save(using=self._db)
-        return user
+        """A new user with a fresh invite code, drawn again when it collides with another's.
+
+        Every way in (sign-up, createsuperuser, the admin, test factories) comes here.
+        IntegrityError means the phone is taken.
+        """
+        for _ in range(10):
+            user = self.model(phone=phone, invite_code=new_invite_code(), **extra)
+            user.set_password(password)  # None gives an unusable password: people log in by SMS
+            try:
+                with transaction.atomic(using=self._db):
+                    user.save(using=self._db)
+            except IntegrityError:
+                if self.filter(phone=phone).exists():
+                    raise
+                continue  # the invite code was taken: draw another
+            return user
+        raise RuntimeError("Could not draw a free invite code in 10 tries.")
 
     def create_superuser(self, phone, password=None, **extra):
         return self.create_user(phone, password, is_staff=True, is_superuser=True, **extra)

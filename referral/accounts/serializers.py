@@ -2,27 +2,20 @@ import re
 
 import phonenumbers
 from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from referral.invites.codes import normalize_invite_code
+from referral.core.serializers import StrictCharField
+
+from . import tokens
 
 _SMS_CAPABLE = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
 }
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers instead of turning them into text."""
-
-    default_error_messages = {"not_text": _("Must be a string.")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_text")
-        return super().to_internal_value(data)
 
 
 class MobilePhoneField(PhoneNumberField):
@@ -49,6 +42,13 @@ class MobilePhoneField(PhoneNumberField):
 
 class LoginCodeField(StrictCharField):
     default_error_messages = {"invalid": _("Enter the code from the SMS: {length} digits.")}
+    # The message with OTP_LENGTH filled in, read when the schema is drawn.
+    message_for_schema = lazy(
+        lambda: str(LoginCodeField.default_error_messages["invalid"]).format(
+            length=settings.OTP_LENGTH
+        ),
+        str,
+    )()
 
     def __init__(self, **kwargs):
         super().__init__(max_length=16, **kwargs)
@@ -57,21 +57,6 @@ class LoginCodeField(StrictCharField):
         code = super().to_internal_value(data)
         if not re.fullmatch(rf"[0-9]{{{settings.OTP_LENGTH}}}", code):
             self.fail("invalid", length=settings.OTP_LENGTH)
-        return code
-
-
-class InviteCodeField(StrictCharField):
-    """Forgiving input: case, spaces, hyphens and look-alike letters do not matter."""
-
-    default_error_messages = {"invalid": _("An invite code is 6 letters and digits.")}
-
-    def __init__(self, **kwargs):
-        super().__init__(max_length=32, **kwargs)
-
-    def to_internal_value(self, data):
-        code = normalize_invite_code(super().to_internal_value(data))
-        if code is None:
-            self.fail("invalid")
         return code
 
 
@@ -86,19 +71,11 @@ class VerifyCodeSerializer(serializers.Serializer):
     invite_code = StrictCharField(required=False, allow_blank=True, max_length=64)
 
 
-class ActivateInviteSerializer(serializers.Serializer):
-    code = InviteCodeField()
-
-
 class RefreshSerializer(serializers.Serializer):
     refresh = StrictCharField(max_length=4096)
 
 
 # Response shapes, for the OpenAPI schema (the views build plain dicts).
-
-
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class InviteErrorSerializer(serializers.Serializer):
@@ -109,8 +86,14 @@ class InviteErrorSerializer(serializers.Serializer):
 class LoginSerializer(serializers.Serializer):
     phone_number = serializers.CharField()
     invite_code = serializers.CharField()
-    access = serializers.CharField(help_text="JWT access token, valid 15 minutes.")
-    refresh = serializers.CharField(help_text="JWT refresh token, valid 30 days, single use.")
+    access = serializers.CharField(
+        help_text=format_lazy("JWT access token, valid {}.", tokens.lifetime("access"))
+    )
+    refresh = serializers.CharField(
+        help_text=format_lazy(
+            "JWT refresh token, valid {}, single use.", tokens.lifetime("refresh")
+        )
+    )
     invite_error = InviteErrorSerializer(
         required=False, help_text="Only when an invite_code was given and could not be activated."
     )

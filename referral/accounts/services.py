@@ -27,11 +27,11 @@ from referral.core.errors import (
     TooManyAttempts,
 )
 from referral.core.sealing import seal
-from referral.invites.codes import new_invite_code, normalize_invite_code
+from referral.invites.codes import normalize_invite_code
 from referral.invites.services import activate_invite
 
-from .delivery import enqueue_login_code
 from .models import CodeMessage, Phone, PhoneCode, User, WrongGuess
+from .tasks import enqueue_login_code
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def verify_code(*, phone: str, code: str, ip: str, now: datetime) -> tuple[User,
             raise TooManyAttempts()
 
         error: DomainError | None = None
-        if constant_time_compare(current.code_hash, _hash(phone, code)):
+        if constant_time_compare(current.code_hash, login_code_hash(phone=phone, code=code)):
             PhoneCode.objects.filter(pk=current.pk).update(used_at=now, sealed_code="")
             if failures["from_ip"]:  # whoever has the code is forgiven their own typos
                 WrongGuess.objects.filter(code__phone=current.phone, source=ip).delete()
@@ -184,7 +184,8 @@ def seconds_until_resend(*, phone: str, ip: str, now: datetime) -> int:
     return _seconds_until(resend_at, now) if resend_at and resend_at > now else 0
 
 
-def _hash(phone: str, code: str) -> str:
+def login_code_hash(*, phone: str, code: str) -> str:
+    """The keyed hash a login code is stored as (never the code itself)."""
     return salted_hmac("referral.login-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
@@ -206,7 +207,7 @@ def _ensure_not_blocked(guard: Phone, *, account_disabled: bool) -> None:
 def _new_code(guard: Phone, code: str, now: datetime) -> PhoneCode:
     return PhoneCode.objects.create(
         phone=guard,
-        code_hash=_hash(str(guard.number), code),
+        code_hash=login_code_hash(phone=str(guard.number), code=code),
         sealed_code=seal(code),
         created_at=now,
         expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
@@ -309,15 +310,7 @@ def _get_or_create_user(phone: str, now: datetime) -> tuple[User, bool]:
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user, False
-    for _ in range(10):
-        try:
-            with transaction.atomic():
-                return User.objects.create_user(
-                    phone=phone, invite_code=new_invite_code(), date_joined=now
-                ), True
-        except IntegrityError:
-            user = User.objects.filter(phone=phone).first()
-            if user is not None:  # created meanwhile by someone else
-                return user, False
-            # otherwise the invite code collided: draw another
-    raise RuntimeError("Could not draw a free invite code in 10 tries.")
+    try:
+        return User.objects.create_user(phone=phone, date_joined=now), True
+    except IntegrityError:  # created meanwhile by a parallel login
+        return User.objects.get(phone=phone), False

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.module_loading import import_string
+
+
+def login_code_text(code: str) -> str:
+    """The text of the SMS that carries a login code, in the service's default language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext("Login code: %(code)s") % {"code": code}
 
 
 @dataclass(frozen=True)

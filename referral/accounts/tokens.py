@@ -1,6 +1,10 @@
 """JWT pairs: issue, rotate (the old refresh token is revoked) and revoke."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.functional import lazy
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -10,7 +14,19 @@ from referral.core.errors import AccountDisabled, TokenInvalid
 from .models import User
 
 
-def issue_tokens(user: User) -> dict:
+def _lifetime(kind: str) -> str:
+    """A token's lifetime as the settings have it, in words: "15 minutes", "30 days"."""
+    lifetime: timedelta = settings.SIMPLE_JWT[f"{kind.upper()}_TOKEN_LIFETIME"]
+    if lifetime % timedelta(days=1):
+        return f"{lifetime // timedelta(minutes=1)} minutes"
+    return f"{lifetime.days} days"
+
+
+# For the schema's texts, read when the schema is drawn (not when the code is imported).
+lifetime = lazy(_lifetime, str)
+
+
+def issue_tokens(*, user: User) -> dict:
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -23,7 +39,7 @@ def rotate_refresh_token(*, raw: str) -> dict:
             raise TokenInvalid()
         if not user.is_active:
             raise AccountDisabled()
-    return issue_tokens(user)
+    return issue_tokens(user=user)
 
 
 def revoke_refresh_token(*, raw: str) -> None:

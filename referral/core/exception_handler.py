@@ -7,6 +7,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import BodyTooLarge, DomainError, TokenInvalid
 from .http import error_body, error_headers
+from .serializers import first_error
 
 
 def exception_handler(exc, context):
@@ -32,16 +33,6 @@ def error_response(error: DomainError) -> Response:
     if error.status == 401:  # as DRF does for its own 401s (RFC 9110 requires it)
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return Response(error_body(error), status=error.status, headers=headers)
-
-
-def first_error(detail):
-    """The first ErrorDetail in a nested detail (or serializer.errors), with its code."""
-    if isinstance(detail, dict):
-        detail = detail.get("detail", next(iter(detail.values()), ""))
-        return first_error(detail)
-    if isinstance(detail, list):
-        return first_error(detail[0] if detail else "")
-    return detail, getattr(detail, "code", "error")
 
 
 def _validation_body(detail) -> dict:

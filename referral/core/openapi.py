@@ -1,9 +1,12 @@
 """OpenAPI pieces shared by the API views: the error shape and its documented codes."""
 
+from typing import Any
+
+from django.utils.text import format_lazy
 from django.utils.translation import override
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from . import errors
 
@@ -28,24 +31,24 @@ ErrorSerializer = inline_serializer(
     },
 )
 
-# Errors that are not domain errors: (status, code, message as the API really says it).
-VALIDATION = (
-    400,
-    "invalid",
-    "Введите корректный номер мобильного телефона, например +79991234567.",
-)
-REQUIRED = (400, "required", "Обязательное поле.")
-NOT_AUTHENTICATED = (401, "not_authenticated", "Учетные данные не были предоставлены.")
-NOT_FOUND = (404, "not_found", "Не корректный курсор")  # a tampered pagination cursor
-BAD_LIMIT = (400, "invalid", "Положительное целое число.")
+# Errors that are not domain errors: (status, code, the message the API really sends,
+# as DRF or a field defines it; shown in Russian, as the API answers by default).
+Documented = tuple[int, str, Any]
+
+
+def field_error(field: type[serializers.Field], code: str = "invalid") -> Documented:
+    return 400, code, field.default_error_messages[code]
+
+
+REQUIRED = field_error(serializers.Field, "required")
+NOT_AUTHENTICATED = (401, "not_authenticated", exceptions.NotAuthenticated.default_detail)
 UNSUPPORTED_MEDIA = (
     415,
     "unsupported_media_type",
-    'Неподдерживаемый тип данных "text/plain" в запросе.',
+    format_lazy(exceptions.UnsupportedMediaType.default_detail, media_type="text/plain"),
 )
 
 BODY_ERRORS = [
-    VALIDATION,
     REQUIRED,
     errors.InvalidJSON,
     errors.NotAnObject,
@@ -93,10 +96,17 @@ def documented_body(error: type[errors.DomainError]) -> dict:
 
 
 def _describe(error) -> tuple[int, str, str]:
-    if isinstance(error, tuple):
-        return error
+    status, code, message = (
+        error
+        if isinstance(error, tuple)
+        else (
+            error.status,
+            error.code,
+            error.message,
+        )
+    )
     with override("ru"):
-        return error.status, error.code, str(error.message)
+        return status, code, str(message)
 
 
 # OpenAPI links let clients (and schemathesis' stateful tests) chain the calls.

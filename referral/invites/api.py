@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -7,13 +8,18 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referral.accounts.serializers import ActivateInviteSerializer, DetailSerializer
 from referral.core import errors
 from referral.core.http import validated
-from referral.core.openapi import AUTH_ERRORS, BAD_LIMIT, BODY_ERRORS, NOT_FOUND, error_responses
+from referral.core.openapi import AUTH_ERRORS, BODY_ERRORS, error_responses, field_error
+from referral.core.serializers import DetailSerializer
 
 from . import selectors, services
-from .serializers import InvitedUserSerializer, ProfileSerializer
+from .serializers import (
+    ActivateInviteSerializer,
+    InviteCodeField,
+    InvitedUserSerializer,
+    ProfileSerializer,
+)
 
 
 class ProfileView(APIView):
@@ -60,6 +66,7 @@ class ActivateInviteView(APIView):
             ),
             **error_responses(
                 *BODY_ERRORS,
+                field_error(InviteCodeField),
                 *AUTH_ERRORS,
                 errors.InviteOwn,
                 errors.InviteCycle,
@@ -80,6 +87,7 @@ class NewestFirst(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+    invalid_limit_message = gettext_lazy("A positive whole number.")
 
     def get_page_size(self, request):
         """A `limit` that is not a positive whole number is a 400, not silently the default."""
@@ -87,7 +95,7 @@ class NewestFirst(CursorPagination):
         if raw is None:
             return self.page_size
         if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
-            raise ValidationError({"limit": [_("A positive whole number.")]}, code="invalid")
+            raise ValidationError({"limit": [self.invalid_limit_message]}, code="invalid")
         return min(int(raw), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
@@ -104,7 +112,11 @@ class NewestFirst(CursorPagination):
     description="Cursor pagination: follow `next`. `limit` is 50 by default, 200 at most.",
     responses={
         200: InvitedUserSerializer(many=True),
-        **error_responses(BAD_LIMIT, *AUTH_ERRORS, NOT_FOUND),
+        **error_responses(
+            (400, "invalid", NewestFirst.invalid_limit_message),
+            *AUTH_ERRORS,
+            (404, "not_found", NewestFirst.invalid_cursor_message),  # a tampered cursor
+        ),
     },
 )
 class InvitedUsersView(ListAPIView):

@@ -42,7 +42,7 @@ def invitees_newest_first(*, user: User) -> QuerySet:
     )
 
 
-def invited_by_code(user: User) -> str | None:
+def invited_by_code(*, user: User) -> str | None:
     if user.invited_by_id is None:
         return None
     return User.objects.filter(pk=user.invited_by_id).values_list("invite_code", flat=True).first()

@@ -1,4 +1,28 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from referral.core.serializers import StrictCharField
+
+from .codes import normalize_invite_code
+
+
+class InviteCodeField(StrictCharField):
+    """Forgiving input: case, spaces, hyphens and look-alike letters do not matter."""
+
+    default_error_messages = {"invalid": _("An invite code is 6 letters and digits.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, **kwargs)
+
+    def to_internal_value(self, data):
+        code = normalize_invite_code(super().to_internal_value(data))
+        if code is None:
+            self.fail("invalid")
+        return code
+
+
+class ActivateInviteSerializer(serializers.Serializer):
+    code = InviteCodeField()
 
 
 class InvitedUserSerializer(serializers.Serializer):

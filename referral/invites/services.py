@@ -5,17 +5,16 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 
+from referral.accounts.models import User
 from referral.core import ratelimit
 from referral.core.errors import InviteAlreadyActivated, InviteCycle, InviteNotFound, InviteOwn
 
 
-def activate_invite(*, user, code: str, now: datetime):
+def activate_invite(*, user: User, code: str, now: datetime) -> User:
     """Record that `user` was invited by the owner of `code` (canonical form); return the owner.
 
     Once per user, never one's own code, never a code from one's own downline.
     """
-    from referral.accounts.models import User
-
     ratelimit.hit(
         f"activate:user:{user.pk}",
         limit=settings.INVITE_ACTIVATIONS_PER_USER_PER_HOUR,
@@ -56,8 +55,6 @@ def _serialize_activations() -> None:
 
 def _is_in_upline(user_id: int, *, of: int) -> bool:
     """Whether `user_id` invited `of`, directly or through others."""
-    from referral.accounts.models import User
-
     table = connection.ops.quote_name(User._meta.db_table)
     sql = f"""
         WITH RECURSIVE upline(id) AS (

@@ -15,16 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referral.accounts import services
-from referral.accounts.serializers import (
-    ActivateInviteSerializer,
-    RequestCodeSerializer,
-    VerifyCodeSerializer,
-)
+from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
 from referral.core.errors import DomainError, InviteNotNewUser, Throttled
-from referral.core.exception_handler import first_error
 from referral.core.http import client_ip
+from referral.core.serializers import first_error
 from referral.invites import selectors
 from referral.invites.codes import normalize_invite_code
+from referral.invites.serializers import ActivateInviteSerializer
 from referral.invites.services import activate_invite
 
 PHONE_KEY = "login_phone"
@@ -187,7 +184,7 @@ def _profile(request, *, error=None):
         request.GET.get("page")
     )
     context = {
-        "invited_by_code": selectors.invited_by_code(user),
+        "invited_by_code": selectors.invited_by_code(user=user),
         "share_url": request.build_absolute_uri(reverse("web:share", args=[user.invite_code])),
         "page": page,
         "error": error,

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import clear_url_caches
 from django.utils import timezone
 
+from harness.servers import code_from_sms
 from referral.accounts import sms
 from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
 
@@ -46,11 +47,12 @@ def test_people_who_log_in_by_sms_have_no_usable_password():
     assert not make_user().has_usable_password()
 
 
-def test_an_sms_code_never_opens_the_admin(client, staff, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("staff")
+def test_an_sms_code_never_opens_the_admin(client, django_capture_on_commit_callbacks):
     """Issue 9, finding 1: a staff member's SMS code alone opened /admin/ with no password."""
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/ui/phone/", {"phone": STAFF_PHONE})
-    code = sms.outbox[-1].text.rsplit(" ", 1)[-1]
+    code = code_from_sms(sms.outbox[-1].text)
     assert client.post("/ui/code/", {"code": code})["Location"] == "/ui/profile/"
 
     response = client.get("/admin/")
@@ -60,7 +62,8 @@ def test_an_sms_code_never_opens_the_admin(client, staff, django_capture_on_comm
     assert client.get("/admin/accounts/user/").status_code == 302
 
 
-def test_the_admin_opens_after_its_own_password_login(client, staff):
+@pytest.mark.usefixtures("staff")
+def test_the_admin_opens_after_its_own_password_login(client):
     response = admin_login(client)
 
     assert response.status_code == 302
@@ -74,7 +77,8 @@ def test_a_forced_login_without_the_password_mark_is_refused(client, staff):
     assert client.get("/admin/").status_code == 302
 
 
-def test_admin_logins_slow_down_after_five_failures_from_one_address(client, staff, caplog):
+@pytest.mark.usefixtures("staff")
+def test_admin_logins_slow_down_after_five_failures_from_one_address(client, caplog):
     """Issue 9, finding 1: per client address, across accounts, with a doubling delay."""
     caplog.set_level(logging.WARNING, logger="referral.admin")
     start = timezone.now()
@@ -97,7 +101,8 @@ def test_admin_logins_slow_down_after_five_failures_from_one_address(client, sta
     assert "wrong" not in caplog.text  # no password is logged
 
 
-def test_admin_logins_slow_down_after_five_failures_for_one_account(client, staff):
+@pytest.mark.usefixtures("staff")
+def test_admin_logins_slow_down_after_five_failures_for_one_account(client):
     """Issue 9, finding 1: per account, however many addresses the guesses come from."""
     with time_machine.travel(timezone.now(), tick=False):
         for n in range(5):
@@ -123,7 +128,8 @@ def admin_url(settings):
     serve_admin_at("admin/")
 
 
-def test_the_admin_can_be_moved(client, staff, admin_url):
+@pytest.mark.usefixtures("staff")
+def test_the_admin_can_be_moved(client, admin_url):
     """Issue 9, finding 1: ADMIN_URL moves the admin."""
     admin_url("backoffice-7f3a/")
 
@@ -131,7 +137,8 @@ def test_the_admin_can_be_moved(client, staff, admin_url):
     assert client.get("/backoffice-7f3a/login/").status_code == 200
 
 
-def test_the_admin_can_be_switched_off(client, staff, admin_url):
+@pytest.mark.usefixtures("staff")
+def test_the_admin_can_be_switched_off(client, admin_url):
     """Issue 9, finding 1: ADMIN_URL="" switches it off."""
     admin_url("")
 

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from harness.servers import Worker, manage
 from referral.accounts import services
 from referral.accounts.housekeeping import prune
 from referral.accounts.models import CodeMessage, PhoneCode, WrongGuess
 from referral.accounts.tasks import send_login_code
 
 from ..factories import PHONE, make_user
-from ..servers import Worker, manage
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from referral.accounts import services, sms
+from harness.servers import code_from_sms
+from referral.accounts import models, services, sms
 from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
 from referral.core import errors
+from referral.core.sealing import unseal
 
-from ..factories import PHONE, make_user, new_phone
+from ..factories import PHONE, make_user, new_phone, wrong_code
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +28,9 @@ def request_code(django_capture_on_commit_callbacks):
     def request(phone=PHONE, *, now, ip=IP):
         with django_capture_on_commit_callbacks(execute=True):
             services.request_code(phone=phone, ip=ip, now=now)
-        return sms.outbox[-1].text.rsplit(" ", 1)[-1]
+        return code_from_sms(sms.outbox[-1].text)
 
     return request
-
-
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
 
 
 def test_request_code_sends_a_four_digit_code_to_the_phone(request_code, now):
@@ -41,14 +40,17 @@ def test_request_code_sends_a_four_digit_code_to_the_phone(request_code, now):
     assert len(code) == 4 and code.isascii() and code.isdigit()
 
 
-def test_request_code_stores_only_a_keyed_hash_of_the_code(request_code, now):
+def test_request_code_stores_only_a_keyed_hash_of_the_code(request_code, now, settings):
     code = request_code(now=now)
 
     stored = PhoneCode.objects.get()
-    assert code not in stored.code_hash
-    assert len(stored.code_hash) == 64
-    assert code not in stored.sealed_code
+    keyed = salted_hmac("referral.login-code", f"{PHONE}:{code}", algorithm="sha256")
+    assert stored.code_hash == keyed.hexdigest()
+    assert unseal(stored.sealed_code, max_age=300) == code  # kept only sealed, to send again
     assert stored.expires_at == now + timedelta(minutes=5)
+    settings.SECRET_KEY = "another-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+    assert services.login_code_hash(phone=PHONE, code=code) != stored.code_hash
+    assert unseal(stored.sealed_code, max_age=300) is None
 
 
 def test_request_code_creates_no_user(request_code, now):
@@ -168,9 +170,9 @@ def test_verify_refuses_the_right_code_after_five_wrong_guesses(request_code, no
     code = request_code(now=now)
     for _ in range(4):
         with pytest.raises(errors.CodeInvalid):
-            services.verify_code(phone=PHONE, ip=IP, code=wrong(code), now=now)
+            services.verify_code(phone=PHONE, ip=IP, code=wrong_code(code), now=now)
     with pytest.raises(errors.TooManyAttempts):
-        services.verify_code(phone=PHONE, ip=IP, code=wrong(code), now=now)
+        services.verify_code(phone=PHONE, ip=IP, code=wrong_code(code), now=now)
 
     with pytest.raises(errors.TooManyAttempts):
         services.verify_code(phone=PHONE, ip=IP, code=code, now=now)
@@ -223,14 +225,14 @@ def test_log_in_reports_a_malformed_invite_code_at_sign_up(request_code, now):
 def test_sign_up_draws_another_invite_code_after_a_collision(request_code, now, monkeypatch):
     taken = make_user().invite_code
     draws = iter([taken, taken, "NEWC0D"])
-    monkeypatch.setattr(services, "new_invite_code", lambda: next(draws))
+    monkeypatch.setattr(models, "new_invite_code", lambda: next(draws))
 
     user, created = services.verify_code(phone=PHONE, ip=IP, code=request_code(now=now), now=now)
 
     assert created and user.invite_code == "NEWC0D"
 
 
-def test_a_test_number_gets_its_fixed_code_and_no_sms(settings, request_code, now):
+def test_a_test_number_gets_its_fixed_code_and_no_sms(settings, now):
     settings.TEST_PHONE_CODES = {"+79990000000": "4321"}
     with_sms_before = len(sms.outbox)
 
@@ -261,9 +263,9 @@ OWNER = "203.0.113.7"
 
 def guess_wrong(now, ip=STRANGER, phone=PHONE) -> errors.DomainError:
     """One wrong guess at the newest code sent; return the error it got (always one)."""
-    code = sms.outbox[-1].text.rsplit(" ", 1)[-1] if sms.outbox else "0000"
+    code = code_from_sms(sms.outbox[-1].text) if sms.outbox else "0000"
     with pytest.raises(errors.DomainError) as caught:
-        services.verify_code(phone=phone, ip=ip, code=wrong(code), now=now)
+        services.verify_code(phone=phone, ip=ip, code=wrong_code(code), now=now)
     return caught.value
 
 

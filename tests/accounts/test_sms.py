@@ -20,7 +20,7 @@ class BlockedGateway:
 def test_the_console_gateway_prints_the_phone_and_the_code(settings, capsys):
     settings.SMS_CONSOLE_DELAY_SECONDS = (0.0, 0.0)
 
-    sms.ConsoleGateway().send(sms.Sms(phone=PHONE, text="Код для входа: 0042"))
+    sms.ConsoleGateway().send(sms.Sms(phone=PHONE, text=sms.login_code_text("0042")))
 
     assert capsys.readouterr().out == "[SMS] to +79991234567: Код для входа: 0042\n"
 
@@ -28,7 +28,7 @@ def test_the_console_gateway_prints_the_phone_and_the_code(settings, capsys):
 @pytest.mark.django_db(transaction=True)
 def test_request_code_answers_before_the_sms_is_delivered(api, settings):
     settings.SMS_GATEWAY = "tests.accounts.test_sms.BlockedGateway"
-    settings.TASKS = {"default": {"BACKEND": "referral.core.tasks.ThreadPoolBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "referral.core.task_backends.ThreadPoolBackend"}}
     release.clear()
 
     response = api.post("/api/auth/request_code/", {"phone": PHONE})

@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import sync_playwright
 
-from ..browser_support import launch
-from ..servers import DevServer
+from harness.browser import launch
+from harness.servers import DevServer
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,9 @@ from itertools import count
 
 import pytest
 
-from ..browser_support import DESKTOP_SIZE, PHONE_SIZE, last_code
+from harness.browser import DESKTOP_SIZE, PHONE_SIZE
+
+from ..factories import wrong_code
 
 pytestmark = pytest.mark.live
 
@@ -21,7 +23,7 @@ def log_in(page, server, phone, start="/ui/phone/"):
     page.fill("#phone", phone)
     page.click("text=Получить код")
     page.wait_for_url("**/ui/code/")
-    page.fill("#code", last_code(server, phone))
+    page.fill("#code", server.sms_code(phone))
     page.click("form:not(.resend) button[type=submit]")
     page.wait_for_url("**/ui/profile/")
 
@@ -49,9 +51,9 @@ def test_a_wrong_code_is_shown_next_to_the_field(server, new_page):
     page.goto(server.url + "/ui/phone/")
     page.fill("#phone", phone)
     page.click("text=Получить код")
-    code = last_code(server, phone)
+    code = server.sms_code(phone)
 
-    page.fill("#code", f"{(int(code) + 1) % 10000:04d}")
+    page.fill("#code", wrong_code(code))
     page.click("form:not(.resend) button[type=submit]")
 
     assert page.inner_text("#code-error") == "Неверный код. Проверьте его или запросите новый."
@@ -74,7 +76,7 @@ def test_the_resend_button_counts_down_then_sends_again(server, new_page):
     resend.click()
 
     assert page.locator(".message.success").inner_text() == "Код отправлен"
-    last_code(server, phone, count=2)
+    server.sms_code(phone, 2)
 
 
 def test_a_share_link_activates_on_first_login(server, new_page):

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ..servers import DevServer, post_json
+from harness.servers import DevServer, post_json
 
 TEST_PHONE_NUMBERS = "+79991234567:1234,+79990001122:1234,+79990002233:1234,+79990000000:1234"
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from ..servers import ROOT
+from harness.servers import ROOT
 
 pytestmark = pytest.mark.live
 

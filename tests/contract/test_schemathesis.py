@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ..servers import get
+from harness.servers import get
+
 from .conftest import log_in
 
 pytestmark = pytest.mark.live

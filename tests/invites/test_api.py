@@ -7,57 +7,51 @@ from django.utils import timezone
 
 from referral.accounts.models import User
 
-from ..factories import make_user
+from ..factories import make_user, new_phone
 
 pytestmark = pytest.mark.django_db
 
 
-def test_profile_shows_the_brief_fields(authed):
-    client = authed()
+def test_profile_shows_the_brief_fields(client_of):
+    user = make_user()
 
-    response = client.get("/api/profile_back/")
+    response = client_of(user).get("/api/profile_back/")
 
     assert response.status_code == 200
-    body = response.json()
-    assert body == {
-        "phone_number": "+79991234567",
-        "invite_code": client.user_body["invite_code"],
+    assert response.json() == {
+        "phone_number": str(user.phone),
+        "invite_code": user.invite_code,
         "invited_by_code": None,
         "invited_count": 0,
         "invited_users": [],
     }
 
 
-def test_activation_shows_up_in_both_profiles(authed):
-    inviter = authed("+79990001122")
-    user = authed("+79990002233")
+def test_activation_shows_up_in_both_profiles(client_of):
+    inviter, user = make_user(), make_user()
 
-    response = user.post(
-        "/api/profile_back/activate_invite/",
-        {"code": inviter.user_body["invite_code"].lower()},
-        format="json",
+    response = client_of(user).post(
+        "/api/profile_back/activate_invite/", {"code": inviter.invite_code.lower()}, format="json"
     )
 
     assert response.status_code == 200
     assert response.json() == {"detail": "Инвайт-код успешно активирован"}
-    assert (
-        user.get("/api/profile_back/").json()["invited_by_code"]
-        == (inviter.user_body["invite_code"])
+    assert client_of(user).get("/api/profile_back/").json()["invited_by_code"] == (
+        inviter.invite_code
     )
-    assert inviter.get("/api/profile_back/").json()["invited_users"] == ["+79990002233"]
+    invited = client_of(inviter).get("/api/profile_back/").json()["invited_users"]
+    assert invited == [str(user.phone)]
 
 
-def test_invited_users_are_listed_oldest_activation_first(authed):
-    client = authed()
-    owner = User.objects.get(phone="+79991234567")
-    first = make_user("+79990000001", invited_by=owner)
-    second = make_user("+79990000002", invited_by=owner)
+def test_invited_users_are_listed_oldest_activation_first(client_of):
+    owner = make_user()
+    first = make_user(invited_by=owner)
+    second = make_user(invited_by=owner)
     User.objects.filter(pk=second.pk).update(invited_at=first.invited_at.replace(year=2000))
 
-    assert client.get("/api/profile_back/").json()["invited_users"] == [
-        "+79990000002",
-        "+79990000001",
-    ]
+    invited = client_of(owner).get("/api/profile_back/").json()["invited_users"]
+
+    assert invited == [str(second.phone), str(first.phone)]
 
 
 def count_profile_queries(client) -> int:
@@ -66,19 +60,15 @@ def count_profile_queries(client) -> int:
     return len(queries)
 
 
-def test_profile_costs_the_same_queries_for_one_or_many_invitees(authed):
-    client = authed()
-    owner = User.objects.get(phone="+79991234567")
-    owner.invited_by = make_user()
-    owner.invited_at = owner.invited_by.date_joined
-    owner.save()
+def test_profile_costs_the_same_queries_for_one_or_many_invitees(client_of):
+    owner = make_user(invited_by=make_user())
     make_user(invited_by=owner)
-    with_one = count_profile_queries(client)
+    with_one = count_profile_queries(client_of(owner))
 
     for _ in range(50):
         make_user(invited_by=owner)
 
-    assert count_profile_queries(client) == with_one == 2  # the user, then everything else
+    assert count_profile_queries(client_of(owner)) == with_one == 2  # the user, then the rest
 
 
 @pytest.mark.parametrize(
@@ -89,19 +79,21 @@ def test_profile_costs_the_same_queries_for_one_or_many_invitees(authed):
         ("bad!", 400, "invalid"),
     ],
 )
-def test_activation_errors(authed, code, status, error):
-    client = authed()
+def test_activation_errors(client_of, code, status, error):
+    user = make_user()
     if code == "own":
-        code = client.user_body["invite_code"]
+        code = user.invite_code
 
-    response = client.post("/api/profile_back/activate_invite/", {"code": code}, format="json")
+    response = client_of(user).post(
+        "/api/profile_back/activate_invite/", {"code": code}, format="json"
+    )
 
     assert response.status_code == status
     assert response.json()["code"] == error
 
 
-def test_second_activation_is_a_conflict(authed):
-    client = authed()
+def test_second_activation_is_a_conflict(client_of):
+    client = client_of(make_user())
     client.post("/api/profile_back/activate_invite/", {"code": make_user().invite_code})
 
     response = client.post(
@@ -115,13 +107,12 @@ def test_second_activation_is_a_conflict(authed):
     }
 
 
-def test_cycle_is_refused_through_the_api(authed):
-    a = authed("+79990001122")
-    b = authed("+79990002233")
-    b.post("/api/profile_back/activate_invite/", {"code": a.user_body["invite_code"]})
+def test_cycle_is_refused_through_the_api(client_of):
+    a, b = make_user(), make_user()
+    client_of(b).post("/api/profile_back/activate_invite/", {"code": a.invite_code})
 
-    response = a.post(
-        "/api/profile_back/activate_invite/", {"code": b.user_body["invite_code"]}, format="json"
+    response = client_of(a).post(
+        "/api/profile_back/activate_invite/", {"code": b.invite_code}, format="json"
     )
 
     assert response.status_code == 400
@@ -136,11 +127,12 @@ def test_profile_endpoints_need_a_token(api, path):
     assert response.json()["code"] == "not_authenticated"
 
 
-def invite_many(owner, n):
+def invite_many(owner, n) -> list[str]:
+    """`n` invitees of `owner`, one second apart; their phones, oldest activation first."""
     now = timezone.now()
     users = [
         User(
-            phone=f"+7999100{i:04d}",
+            phone=new_phone(),
             invite_code=f"Z{i:05d}",
             invited_by=owner,
             invited_at=now + timedelta(seconds=i),
@@ -148,55 +140,57 @@ def invite_many(owner, n):
         for i in range(n)
     ]
     User.objects.bulk_create(users)
+    return [str(user.phone) for user in users]
 
 
-def test_profile_counts_the_invitees(authed):
-    client = authed()
-    invite_many(User.objects.get(phone="+79991234567"), 3)
+def test_profile_counts_the_invitees(client_of):
+    owner = make_user()
+    invite_many(owner, 3)
 
-    body = client.get("/api/profile_back/").json()
+    body = client_of(owner).get("/api/profile_back/").json()
 
     assert body["invited_count"] == 3 == len(body["invited_users"])
 
 
-def test_invited_users_are_paged_newest_first(authed):
-    client = authed()
-    invite_many(User.objects.get(phone="+79991234567"), 120)
+def test_invited_users_are_paged_newest_first(client_of):
+    owner = make_user()
+    phones = invite_many(owner, 120)
+    client = client_of(owner)
 
     first = client.get("/api/profile_back/invited_users/").json()
     second = client.get(first["next"]).json()
     last = client.get(second["next"]).json()
 
-    assert [u["phone_number"] for u in first["results"][:2]] == ["+79991000119", "+79991000118"]
+    assert [u["phone_number"] for u in first["results"][:2]] == [phones[119], phones[118]]
     assert len(first["results"]) == 50 and len(second["results"]) == 50
     assert len(last["results"]) == 20 and last["next"] is None
-    assert last["results"][-1]["phone_number"] == "+79991000000"
-    phones = [u["phone_number"] for page in (first, second, last) for u in page["results"]]
-    assert len(set(phones)) == 120
+    assert last["results"][-1]["phone_number"] == phones[0]
+    paged = [u["phone_number"] for page in (first, second, last) for u in page["results"]]
+    assert paged == phones[::-1]
 
 
 @pytest.mark.parametrize(("limit", "size"), [(None, 50), ("10", 10), ("500", 200)])
-def test_invited_users_limit_defaults_to_50_and_caps_at_200(authed, limit, size):
-    client = authed()
-    invite_many(User.objects.get(phone="+79991234567"), 250)
+def test_invited_users_limit_defaults_to_50_and_caps_at_200(client_of, limit, size):
+    owner = make_user()
+    invite_many(owner, 250)
     query = {"limit": limit} if limit else {}
 
-    body = client.get("/api/profile_back/invited_users/", query).json()
+    body = client_of(owner).get("/api/profile_back/invited_users/", query).json()
 
     assert len(body["results"]) == size
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "x", "null", "１０", "1.5", ""])
-def test_a_bad_limit_is_a_400(authed, limit):
-    response = authed().get("/api/profile_back/invited_users/", {"limit": limit})
+def test_a_bad_limit_is_a_400(client_of, limit):
+    response = client_of(make_user()).get("/api/profile_back/invited_users/", {"limit": limit})
 
     assert response.status_code == 400
     assert response.json()["field"] == "limit"
 
 
-def test_invited_users_page_costs_the_same_queries_however_long_the_list(authed):
-    client = authed()
-    owner = User.objects.get(phone="+79991234567")
+def test_invited_users_page_costs_the_same_queries_however_long_the_list(client_of):
+    owner = make_user()
+    client = client_of(owner)
     invite_many(owner, 5)
     with CaptureQueriesContext(connection) as few:
         client.get("/api/profile_back/invited_users/")
@@ -208,10 +202,10 @@ def test_invited_users_page_costs_the_same_queries_however_long_the_list(authed)
     assert len(few) == len(many) == 2
 
 
-def test_a_tampered_cursor_is_a_404_json(authed):
-    client = authed()
-
-    response = client.get("/api/profile_back/invited_users/", {"cursor": "garbage\x00"})
+def test_a_tampered_cursor_is_a_404_json(client_of):
+    response = client_of(make_user()).get(
+        "/api/profile_back/invited_users/", {"cursor": "garbage\x00"}
+    )
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Не корректный курсор", "code": "not_found"}

@@ -1,16 +1,27 @@
+import random
+
 import pytest
 from django.conf import settings
 
+from referral.invites import codes
 from referral.invites.codes import new_invite_code, normalize_invite_code
 
 
-def test_new_codes_are_six_characters_from_the_unambiguous_alphabet():
-    codes = {new_invite_code() for _ in range(500)}
+def test_new_codes_are_six_characters_drawn_by_the_csprng_from_the_alphabet(monkeypatch):
+    draws = []
+    seeded = random.Random(2026)  # a seeded stand-in for secrets: the test cannot fail by chance
 
-    assert all(len(code) == 6 for code in codes)
-    assert set("".join(codes)) <= set(settings.INVITE_CODE_ALPHABET)
-    assert not set("".join(codes)) & set("ILOU")
-    assert len(codes) == 500
+    def choice(alphabet):
+        draws.append(alphabet)
+        return seeded.choice(alphabet)
+
+    monkeypatch.setattr(codes.secrets, "choice", choice)
+    drawn = [new_invite_code() for _ in range(500)]
+
+    assert draws == [settings.INVITE_CODE_ALPHABET] * 6 * 500
+    assert all(len(code) == 6 for code in drawn)
+    assert set("".join(drawn)) == set(settings.INVITE_CODE_ALPHABET)
+    assert not set(settings.INVITE_CODE_ALPHABET) & set("ILOU")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ..servers import DevServer, post_json
+from harness.servers import DevServer, post_json
 
 pytestmark = pytest.mark.live
 

@@ -1,21 +1,11 @@
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from itertools import count
 
 import pytest
 
-from ..servers import (
-    AppServer,
-    PostgresServer,
-    RedisServer,
-    Worker,
-    get,
-    manage,
-    post_json,
-    production_env,
-)
+from harness import stack
+from harness.servers import get, post_json
 
 pytestmark = pytest.mark.live
 
@@ -27,40 +17,24 @@ STACK_ENV = {
 }
 
 
-class Stack:
-    """PostgreSQL, Redis, two gunicorn app servers and one SMS worker."""
+class Stack(stack.Stack):
+    """The production stack with two app servers and one SMS worker, and test helpers."""
 
-    def __init__(self, **extra_env):
-        self.postgres = PostgresServer()
-        self.redis = RedisServer()
-        self.extra_env = extra_env
+    def __init__(self, **env):
+        super().__init__(**{**STACK_ENV, **env})
         self._ips = count(1)
         self._phones = count(1)
 
     def __enter__(self):
-        # Each part is registered for stopping as soon as it runs, so a failed start
-        # leaves nothing behind.
-        self._cleanup = ExitStack()
-        with self._cleanup:
-            self._cleanup.enter_context(self.postgres)
-            self._cleanup.enter_context(self.redis)
-            self.env = production_env(
-                self.postgres.url,
-                self.redis.url,
-                STATIC_ROOT=str(self.postgres.directory / "static"),
-                **STACK_ENV,
-                **self.extra_env,
-            )
-            manage("migrate", "-v0", env=self.env)
-            manage("collectstatic", "--noinput", "-v0", env=self.env)
-            self.worker = self._cleanup.enter_context(Worker(self.env))
-            self.a = self._cleanup.enter_context(AppServer(self.env))
-            self.b = self._cleanup.enter_context(AppServer(self.env))
-            self._cleanup = self._cleanup.pop_all()
+        super().__enter__()
+        try:
+            self.worker = self.sms_worker()
+            self.a = self.app_server()
+            self.b = self.app_server()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
-
-    def __exit__(self, *exc):
-        self._cleanup.close()
 
     def new_ip(self) -> str:
         n = next(self._ips)
@@ -80,9 +54,7 @@ class Stack:
         return status, json.loads(raw) if raw else None
 
     def code_for(self, phone: str, nth: int = 1) -> str:
-        lines = self.worker.wait_for_lines(lambda line: f"[SMS] to {phone}:" in line, nth)
-        assert len(lines) >= nth, "no SMS for " + phone + ":\n" + "".join(self.worker.lines[-20:])
-        return re.search(r"(\d+)\s*$", lines[nth - 1]).group(1)
+        return self.worker.sms_code(phone, nth)
 
     def sign_up(self, server=None, phone=None, ip=None, **extra) -> dict:
         server, phone, ip = server or self.a, phone or self.new_phone(), ip or self.new_ip()

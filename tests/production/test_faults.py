@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from ..servers import get, manage, production_env
+from harness.servers import get, manage, production_env
+
 from .conftest import Stack
 
 pytestmark = pytest.mark.live
@@ -73,7 +74,7 @@ def test_postgres_down_is_a_503_and_the_service_recovers_when_it_is_back(faulty)
     faulty.sign_up(faulty.b)
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path):
+def test_check_deploy_is_clean_with_production_settings():
     env = production_env("postgres://u@127.0.0.1:1/x", "redis://127.0.0.1:1/0")
     for relaxed in ("SECURE_SSL_REDIRECT", "SECURE_COOKIES"):
         env.pop(relaxed)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ..servers import post_json
+from harness.servers import post_json
 
 pytestmark = pytest.mark.live
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ..servers import AppServer
+from harness.servers import AppServer
+
 from .conftest import in_parallel
 
 pytestmark = pytest.mark.live
@@ -87,7 +88,14 @@ def test_two_users_activating_each_others_codes_at_once_make_no_cycle(stack):
 
 
 def test_forced_invite_code_collisions_still_give_unique_codes(stack):
-    env = {**stack.env, "INVITE_CODE_ALPHABET": "01"}  # 64 possible codes
+    # A test-only hook that production refuses: the development settings, on the same
+    # PostgreSQL and Redis, with the stack's worker delivering the SMS.
+    env = {
+        **stack.env,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "INVITE_CODE_ALPHABET": "01",  # 64 possible codes
+    }
     with AppServer(env) as tiny:
         ip = stack.new_ip()  # verification allows 300 per IP and hour; sending only 20
         phones = [stack.new_phone() for _ in range(30)]

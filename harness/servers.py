@@ -2,6 +2,7 @@
 PostgreSQL and Redis, each on a free loopback port, started and stopped by the caller."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -83,6 +84,21 @@ class Process:
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
+
+    def sms_code(self, phone: str, nth: int = 1) -> str:
+        """The code in the nth SMS to `phone` that this process's console gateway printed."""
+        lines = self.wait_for_lines(lambda line: line.startswith(f"[SMS] to {phone}:"), nth)
+        if len(lines) < nth:
+            raise LookupError(f"no SMS {nth} for {phone}:\n" + "".join(self.lines[-20:]))
+        return code_from_sms(lines[nth - 1])
+
+
+def code_from_sms(text: str) -> str:
+    """The login code in the text of an SMS (referral.accounts.sms.login_code_text)."""
+    match = re.search(r"(\d+)\s*$", text)
+    if match is None:
+        raise LookupError(f"no code in {text!r}")
+    return match.group(1)
 
 
 def manage(*args: str, env: dict) -> None:

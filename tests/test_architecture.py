@@ -1,0 +1,84 @@
+"""The import graph, read from the source with `ast`: layers point one way."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from harness.servers import ROOT
+
+PACKAGES = ["referral", "config", "harness", "bench", "scripts", "tests"]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """The modules a file imports, absolute, wherever in the file the import stands."""
+    package = (
+        module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else module_name(path)
+    )
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def python_files(*packages: str) -> list[Path]:
+    return sorted(p for name in packages for p in (ROOT / name).rglob("*.py"))
+
+
+GRAPH = {module_name(path): imports_of(path) for path in python_files(*PACKAGES)}
+
+
+def test_nothing_outside_tests_imports_tests():
+    offenders = {
+        module: sorted(i for i in imports if i == "tests" or i.startswith("tests."))
+        for module, imports in GRAPH.items()
+        if not module.startswith("tests")
+    }
+
+    assert {module: found for module, found in offenders.items() if found} == {}
+
+
+@pytest.mark.parametrize("tool", ["harness", "tests", "bench", "scripts"])
+def test_the_app_never_imports_the_tools(tool):
+    app = {m: i for m, i in GRAPH.items() if m.startswith(("referral", "config"))}
+
+    assert [m for m, imports in app.items() if any(i.split(".")[0] == tool for i in imports)] == []
+
+
+def test_there_are_no_import_cycles_inside_referral():
+    modules = {m for m in GRAPH if m.startswith("referral.")}
+    edges = {
+        m: {target for target in modules if target != m and target in GRAPH[m]} for m in modules
+    }
+    cycles = []
+
+    def visit(node, path, on_path, done):
+        on_path.add(node)
+        path.append(node)
+        for target in sorted(edges[node]):
+            if target in on_path:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in done:
+                visit(target, path, on_path, done)
+        path.pop()
+        on_path.discard(node)
+        done.add(node)
+
+    done: set[str] = set()
+    for module in sorted(modules):
+        if module not in done:
+            visit(module, [], set(), done)
+
+    assert cycles == []
