@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
 
+APP_TESTS := tests/accounts tests/invites tests/web tests/core
+
 .PHONY: install system-deps node-deps run serve test bench format migrate lock screenshots clean
 
 install: $(STAMP)
@@ -41,12 +43,14 @@ serve: install system-deps
 	$(PY) scripts/serve.py
 
 # The whole suite on SQLite (live tests start their own PostgreSQL and Redis),
-# then the in-process tests again on a throwaway PostgreSQL and Redis.
+# then the in-process tests of the app's code again on a throwaway PostgreSQL and
+# Redis (the settings, docs and import tests start their own processes: once is enough).
 test: install system-deps node-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
-	$(PY) scripts/with_services.py -- $(PY) -m pytest -m "not live"
+	$(PY) scripts/with_services.py -- $(PY) -m pytest -m "not live" $(APP_TESTS)
 
 # Loads 1,000,000 users into the production stack and measures it; writes docs/benchmarks.md.
 bench: install system-deps
@@ -64,4 +68,4 @@ lock:
 	$(PYTHON) scripts/lock.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles node_modules

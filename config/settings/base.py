@@ -6,6 +6,7 @@ These are the development settings too (manage.py's default); production.py adds
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONE, SELF
@@ -307,7 +308,7 @@ if ADMIN_URL and (not ADMIN_URL.endswith("/") or ADMIN_URL.startswith(("/", "api
 ADMIN_LOGIN_FAILURES_BEFORE_DELAY = whole("ADMIN_LOGIN_FAILURES_BEFORE_DELAY", 5, low=1)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # or "json"
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {

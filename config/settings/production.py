@@ -2,6 +2,8 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import DATABASES, REDIS_URL, check_test_phone_numbers, env, real_secret_key, whole
 
@@ -10,15 +12,15 @@ SECRET_KEY = real_secret_key()
 check_test_phone_numbers(DEBUG)
 for hook in ["INVITE_CODE_ALPHABET"]:  # for tests only: they would weaken a real deployment
     if hook in os.environ:
-        raise ImproperlyConfigured(f"{hook} is a test hook; production refuses it.")  # noqa: F405
+        raise ImproperlyConfigured(f"{hook} is a test hook; production refuses it.")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env.bool(
     "ALLOW_SQLITE", default=False
 ):
-    raise ImproperlyConfigured("Set DATABASE_URL (PostgreSQL) in production.")  # noqa: F405
+    raise ImproperlyConfigured("Set DATABASE_URL (PostgreSQL) in production.")
 if not REDIS_URL:
     # Rate limits kept in process memory would not hold across workers.
-    raise ImproperlyConfigured("Set REDIS_URL in production.")  # noqa: F405
+    raise ImproperlyConfigured("Set REDIS_URL in production.")
 
 TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}

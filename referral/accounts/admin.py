@@ -82,7 +82,7 @@ class PhoneAdmin(admin.ModelAdmin):
     list_display = ["number", "locked_at"]
     list_filter = [("locked_at", admin.EmptyFieldListFilter)]
     search_fields = ["number"]
-    fields = readonly_fields = ["number", "locked_at", "last_day"]
+    fields = readonly_fields = ("number", "locked_at", "last_day")
     actions = ["lock", "unlock"]
 
     @admin.display(description="Last 24 hours")

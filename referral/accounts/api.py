@@ -1,6 +1,6 @@
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -8,7 +8,13 @@ from rest_framework.views import APIView
 
 from referral.core import errors
 from referral.core.http import client_ip, error_body, validated
-from referral.core.openapi import BODY_ERRORS, documented_body, error_responses, field_error
+from referral.core.openapi import (
+    BODY_ERRORS,
+    detail_example,
+    documented_body,
+    error_responses,
+    field_error,
+)
 from referral.core.serializers import DetailSerializer, StrictCharField
 
 from . import services, tokens
@@ -26,6 +32,10 @@ ACCESS = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwi.
 REFRESH = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIs...refresh"
 
 
+CODE_SENT = _("Code sent")
+LOGGED_OUT = _("Logged out")
+
+
 class PublicAPIView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -41,7 +51,7 @@ class RequestCodeView(PublicAPIView):
         responses={
             200: OpenApiResponse(
                 DetailSerializer,
-                examples=[OpenApiExample("sent", value={"detail": "Код отправлен"})],
+                examples=[detail_example("sent", CODE_SENT)],
             ),
             **error_responses(
                 *BODY_ERRORS,
@@ -57,7 +67,7 @@ class RequestCodeView(PublicAPIView):
     def post(self, request):
         data = validated(RequestCodeSerializer, request)
         services.request_code(phone=data["phone"], ip=client_ip(request), now=timezone.now())
-        return Response({"detail": _("Code sent")})
+        return Response({"detail": CODE_SENT})
 
 
 class VerifyCodeView(PublicAPIView):
@@ -132,7 +142,7 @@ class VerifyCodeView(PublicAPIView):
             ip=client_ip(request),
             now=timezone.now(),
         )
-        body = {
+        body: dict[str, object] = {
             "phone_number": str(login.user.phone),
             "invite_code": login.user.invite_code,
             **tokens.issue_tokens(user=login.user),
@@ -178,7 +188,7 @@ class LogoutView(PublicAPIView):
         responses={
             200: OpenApiResponse(
                 DetailSerializer,
-                examples=[OpenApiExample("logged out", value={"detail": "Вы вышли из системы"})],
+                examples=[detail_example("logged out", LOGGED_OUT)],
             ),
             **error_responses(
                 *BODY_ERRORS, field_error(StrictCharField, "not_text"), errors.TokenInvalid
@@ -188,4 +198,4 @@ class LogoutView(PublicAPIView):
     def post(self, request):
         data = validated(RefreshSerializer, request)
         tokens.revoke_refresh_token(raw=data["refresh"])
-        return Response({"detail": _("Logged out")})
+        return Response({"detail": LOGGED_OUT})

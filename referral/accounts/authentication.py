@@ -25,6 +25,6 @@ class JWTAuthentication(authentication.JWTAuthentication):
         try:
             return super().get_user(validated_token)
         except AuthenticationFailed as failed:
-            if failed.detail.get("code") == "user_inactive":
+            if isinstance(failed.detail, dict) and failed.detail.get("code") == "user_inactive":
                 raise AccountDisabled() from None
             raise TokenInvalid() from None

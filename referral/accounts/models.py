@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
@@ -7,8 +9,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from referral.invites.codes import new_invite_code
 
 
-class UserManager(BaseUserManager):
-    def create_user(self, phone, password=None, **extra):
+class UserManager(BaseUserManager["User"]):
+    def create_user(self, phone: str, password: str | None = None, **extra: Any) -> "User":
         """A new user with a fresh invite code, drawn again when it collides with another's.
 
         Every way in (sign-up, createsuperuser, the admin, test factories) comes here.
@@ -27,7 +29,7 @@ class UserManager(BaseUserManager):
             return user
         raise RuntimeError("Could not draw a free invite code in 10 tries.")
 
-    def create_superuser(self, phone, password=None, **extra):
+    def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> "User":
         return self.create_user(phone, password, is_staff=True, is_superuser=True, **extra)
 
 

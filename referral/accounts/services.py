@@ -6,10 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.core import ratelimit
@@ -235,7 +236,7 @@ def _code_to_send(guard: Phone, ip: str, now: datetime) -> PhoneCode:
     return _new_code(guard, code, now)
 
 
-def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict:
+def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
     """One query: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`."""
     from_ip = Q(source=ip)
     return WrongGuess.objects.filter(code__phone_id=code.phone_id, at__gt=now - DAY).aggregate(
@@ -247,7 +248,7 @@ def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict:
     )
 
 
-def _ensure_may_guess(failures: dict, now: datetime) -> None:
+def _ensure_may_guess(failures: dict[str, Any], now: datetime) -> None:
     """Paused for one address after its own failures; for everyone only after many addresses'."""
     if failures["from_ip"] >= settings.LOGIN_FAILURES_PER_IP:
         raise PhonePaused(retry_after=_seconds_until(failures["oldest_from_ip"] + DAY, now))
@@ -255,7 +256,7 @@ def _ensure_may_guess(failures: dict, now: datetime) -> None:
         raise PhonePaused(retry_after=_seconds_until(failures["oldest"] + DAY, now))
 
 
-def _sent_recently(messages, ip: str, now: datetime) -> dict:
+def _sent_recently(messages: QuerySet[CodeMessage], ip: str, now: datetime) -> dict[str, Any]:
     """One query: the SMS of the last day and hour, all and from `ip`, and `ip`'s newest."""
     in_hour = Q(created_at__gt=now - HOUR)
     from_ip = Q(source=ip)
@@ -273,11 +274,12 @@ def _sent_recently(messages, ip: str, now: datetime) -> dict:
     )
 
 
-def _resend_at(sent: dict) -> datetime | None:
+def _resend_at(sent: dict[str, Any]) -> datetime | None:
     """The cooldown runs from the address's newest SMS, and ends early once its code is used."""
-    if sent["ip_newest"] is None or sent["ip_newest"] != sent["ip_newest_unused"]:
+    newest: datetime | None = sent["ip_newest"]
+    if newest is None or newest != sent["ip_newest_unused"]:
         return None
-    return sent["ip_newest"] + timedelta(seconds=settings.OTP_RESEND_SECONDS)
+    return newest + timedelta(seconds=settings.OTP_RESEND_SECONDS)
 
 
 def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:

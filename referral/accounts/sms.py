@@ -93,10 +93,10 @@ class SmsRuGateway:
         if not isinstance(payload, dict):
             raise TemporaryError("SMS.ru answered an unexpected JSON shape")
         result = payload
-        if payload.get("status") == "OK":
+        if payload.get("status") == "OK":  # the request went through: how did this number fare?
             per_number = payload.get("sms")
-            result = per_number.get(number) if isinstance(per_number, dict) else None
-            result = result if isinstance(result, dict) else {}
+            found = per_number.get(number) if isinstance(per_number, dict) else None
+            result = found if isinstance(found, dict) else {}
         if result.get("status") == "OK":
             return
         status_code = result.get("status_code")

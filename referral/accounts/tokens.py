@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.functional import lazy
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -16,7 +16,11 @@ from .models import User
 
 def _lifetime(kind: str) -> str:
     """A token's lifetime as the settings have it, in words: "15 minutes", "30 days"."""
-    lifetime: timedelta = settings.SIMPLE_JWT[f"{kind.upper()}_TOKEN_LIFETIME"]
+    lifetimes = {
+        "access": jwt_settings.ACCESS_TOKEN_LIFETIME,
+        "refresh": jwt_settings.REFRESH_TOKEN_LIFETIME,
+    }
+    lifetime: timedelta = lifetimes[kind]
     if lifetime % timedelta(days=1):
         return f"{lifetime // timedelta(minutes=1)} minutes"
     return f"{lifetime.days} days"
@@ -26,12 +30,12 @@ def _lifetime(kind: str) -> str:
 lifetime = lazy(_lifetime, str)
 
 
-def issue_tokens(*, user: User) -> dict:
+def issue_tokens(*, user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-def rotate_refresh_token(*, raw: str) -> dict:
+def rotate_refresh_token(*, raw: str) -> dict[str, str]:
     """Trade a refresh token for a new pair; of two parallel calls with one token, one wins."""
     with transaction.atomic():
         user = _revoke(raw)
@@ -50,7 +54,9 @@ def revoke_refresh_token(*, raw: str) -> None:
 def _revoke(raw: str) -> User | None:
     """Blacklist refresh token `raw`, return its user; the unique blacklist row decides races."""
     try:
-        refresh = RefreshToken(raw)  # checks signature, expiry, type and the blacklist
+        # Checks signature, expiry, type and the blacklist (simplejwt annotates the argument
+        # as a Token, but it takes the encoded string, as its own views pass it).
+        refresh = RefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as error:
         raise TokenInvalid() from error
     outstanding = OutstandingToken.objects.select_related("user").filter(jti=refresh["jti"]).first()

@@ -61,12 +61,12 @@ class AllowedHostMiddleware:
     def __call__(self, request):
         try:
             request.get_host()
-        except DisallowedHost:
+        except DisallowedHost as refused:
             host = printable(request.META.get("HTTP_HOST", ""))
             security_logger.warning("refused a request for an unknown host: %s", host)
             if is_api_request(request):
                 return json_error(BadHost())
-            return defaults.bad_request(request, None)
+            return defaults.bad_request(request, refused)
         return self.get_response(request)
 
 
@@ -104,5 +104,6 @@ class DependencyFailureMiddleware:
         if is_api_request(request):
             return json_error(error)
         response = render(request, "503.html", {"detail": error.message}, status=error.status)
-        response.headers.update(error_headers(error))
+        for name, value in error_headers(error).items():
+            response[name] = value
         return response

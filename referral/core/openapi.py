@@ -89,6 +89,12 @@ def error_responses(*documented) -> dict[int, OpenApiResponse]:
     }
 
 
+def detail_example(name: str, message: Any) -> OpenApiExample:
+    """A success answer `{"detail": message}` as the API says it by default (in Russian)."""
+    with override("ru"):
+        return OpenApiExample(name, value={"detail": str(message)})
+
+
 def documented_body(error: type[errors.DomainError]) -> dict:
     """The error's JSON body as the API says it by default (in Russian)."""
     _, code, message = _describe(error)

@@ -25,11 +25,12 @@ def _increment(key: str, *, ttl: int) -> int:
     if isinstance(cache, RedisCache):
         # One round trip (Django's add + incr would take three): INCR, then EXPIRE NX.
         redis_key = cache.make_and_validate_key(key)
-        pipe = cache._cache.get_client(redis_key, write=True).pipeline()
+        client = cache._cache.get_client(redis_key, write=True)  # type: ignore[attr-defined]
+        pipe = client.pipeline()
         pipe.incr(redis_key)
         pipe.expire(redis_key, ttl, nx=True)
         count, _ = pipe.execute()
-        return count
+        return int(count)
     cache.add(key, 0, timeout=ttl)
     try:
         return cache.incr(key)

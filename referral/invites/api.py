@@ -1,5 +1,6 @@
+from typing import cast
+
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -8,9 +9,16 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from referral.accounts.models import User
 from referral.core import errors
 from referral.core.http import validated
-from referral.core.openapi import AUTH_ERRORS, BODY_ERRORS, error_responses, field_error
+from referral.core.openapi import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    detail_example,
+    error_responses,
+    field_error,
+)
 from referral.core.serializers import DetailSerializer
 
 from . import selectors, services
@@ -20,6 +28,8 @@ from .serializers import (
     InvitedUserSerializer,
     ProfileSerializer,
 )
+
+ACTIVATED = gettext_lazy("Invite code activated")
 
 
 class ProfileView(APIView):
@@ -60,9 +70,7 @@ class ActivateInviteView(APIView):
         responses={
             200: OpenApiResponse(
                 DetailSerializer,
-                examples=[
-                    OpenApiExample("activated", value={"detail": "Инвайт-код успешно активирован"})
-                ],
+                examples=[detail_example("activated", ACTIVATED)],
             ),
             **error_responses(
                 *BODY_ERRORS,
@@ -79,7 +87,7 @@ class ActivateInviteView(APIView):
     def post(self, request):
         data = validated(ActivateInviteSerializer, request)
         services.activate_invite(user=request.user, code=data["code"], now=timezone.now())
-        return Response({"detail": _("Invite code activated")})
+        return Response({"detail": ACTIVATED})
 
 
 class NewestFirst(CursorPagination):
@@ -124,4 +132,5 @@ class InvitedUsersView(ListAPIView):
     pagination_class = NewestFirst
 
     def get_queryset(self):
-        return selectors.invitees_newest_first(user=self.request.user)
+        user = cast(User, self.request.user)  # IsAuthenticated let only a user through
+        return selectors.invitees_newest_first(user=user)

@@ -1,3 +1,6 @@
+from datetime import datetime
+from typing import TypedDict
+
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
@@ -8,7 +11,15 @@ from referral.accounts.models import User
 _PHONE_AS_TEXT = Cast("phone", output_field=CharField())
 
 
-def get_profile(*, user: User) -> dict:
+class Profile(TypedDict):
+    phone_number: str
+    invite_code: str
+    invited_by_code: str | None
+    invited_count: int
+    invited_users: list[str]
+
+
+def get_profile(*, user: User) -> Profile:
     """The profile as the API shows it: one query whatever the number of invitees.
 
     The inviter's row comes with the invitees' (it can never be one of them), so
@@ -19,7 +30,8 @@ def get_profile(*, user: User) -> dict:
         .order_by("invited_at", "id")
         .values_list("pk", "invite_code", _PHONE_AS_TEXT)
     )
-    invited_by_code, invited_users = None, []
+    invited_by_code: str | None = None
+    invited_users: list[str] = []
     for pk, invite_code, phone in rows:
         if pk == user.invited_by_id:
             invited_by_code = invite_code
@@ -34,7 +46,13 @@ def get_profile(*, user: User) -> dict:
     }
 
 
-def invitees_newest_first(*, user: User) -> QuerySet:
+class Invitee(TypedDict):
+    id: int
+    invited_at: datetime | None  # never None here: they were invited
+    phone_number: str
+
+
+def invitees_newest_first(*, user: User) -> QuerySet[User, Invitee]:
     return (
         User.objects.filter(invited_by=user)
         .order_by("-invited_at", "-id")

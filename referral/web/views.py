@@ -45,7 +45,7 @@ def phone(request):
     if request.user.is_authenticated:
         return redirect(_profile_url(invite))
 
-    error = None
+    error: str | None = None
     if request.method == "POST":
         serializer = RequestCodeSerializer(data=request.POST)
         if serializer.is_valid():
@@ -55,12 +55,12 @@ def phone(request):
                 services.request_code(phone=number, ip=ip, now=timezone.now())
             except Throttled as throttled:
                 if not services.seconds_until_resend(phone=number, ip=ip, now=timezone.now()):
-                    error = throttled.message
+                    error = str(throttled.message)
                 else:  # a code was sent moments ago: let them type it
                     messages.info(request, _("A code was already sent to this number."))
                     return _start_login(request, number, invite)
             except DomainError as refused:
-                error = refused.message
+                error = str(refused.message)
             else:
                 return _start_login(request, number, invite)
         else:
@@ -92,7 +92,7 @@ def code(request):
     if not number:
         return redirect("web:phone")
 
-    error = None
+    error: str | None = None
     if request.method == "POST":
         serializer = VerifyCodeSerializer(
             data={"phone": number, "code": request.POST.get("code", "")}
@@ -108,7 +108,7 @@ def code(request):
                     now=timezone.now(),
                 )
             except DomainError as refused:
-                error = refused.message
+                error = str(refused.message)
             else:
                 auth_login(request, login.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.pop(PHONE_KEY, None)

@@ -18,11 +18,15 @@ def fresh_phone() -> str:
     return f"+7999555{next(_numbers):04d}"
 
 
-def log_in(page, server, phone, start="/ui/phone/"):
+def ask_for_a_code(page, server, phone, start="/ui/phone/"):
     page.goto(server.url + start)
     page.fill("#phone", phone)
     page.click("text=Получить код")
     page.wait_for_url("**/ui/code/")
+
+
+def log_in(page, server, phone, start="/ui/phone/"):
+    ask_for_a_code(page, server, phone, start)
     page.fill("#code", server.sms_code(phone))
     page.click("form:not(.resend) button[type=submit]")
     page.wait_for_url("**/ui/profile/")
@@ -48,9 +52,7 @@ def test_the_whole_flow_in_two_browsers(server, new_page):
 def test_a_wrong_code_is_shown_next_to_the_field(server, new_page):
     page = new_page()
     phone = fresh_phone()
-    page.goto(server.url + "/ui/phone/")
-    page.fill("#phone", phone)
-    page.click("text=Получить код")
+    ask_for_a_code(page, server, phone)
     code = server.sms_code(phone)
 
     page.fill("#code", wrong_code(code))
@@ -63,10 +65,7 @@ def test_a_wrong_code_is_shown_next_to_the_field(server, new_page):
 def test_the_resend_button_counts_down_then_sends_again(server, new_page):
     page = new_page()
     phone = fresh_phone()
-    page.goto(server.url + "/ui/phone/")
-    page.fill("#phone", phone)
-    page.click("text=Получить код")
-    page.wait_for_url("**/ui/code/")
+    ask_for_a_code(page, server, phone)
 
     resend = page.locator("#resend")
     assert resend.is_disabled()
