@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | c
 
 APP_TESTS := tests/accounts tests/invites tests/web tests/core
 
-.PHONY: install system-deps node-deps run serve test bench format migrate lock screenshots clean
+.PHONY: install system-deps node-deps run serve test bench soak format migrate lock screenshots clean
 
 install: $(STAMP)
 
@@ -55,6 +55,10 @@ test: install system-deps node-deps
 # Loads 1,000,000 users into the production stack and measures it; writes docs/benchmarks.md.
 bench: install system-deps
 	$(PY) bench/run.py
+
+# The production stack under load with injected faults; writes docs/reliability.md.
+soak: install system-deps
+	$(PY) bench/soak.py
 
 format: install
 	$(PY) -m ruff format .

@@ -227,11 +227,10 @@ class AppServer(Process):
 
 
 class Worker(Process):
-    """The task worker that delivers SMS (django-tasks-db)."""
+    """`manage.py worker`: delivers the queued SMS and runs the housekeeping."""
 
     def __init__(self, env: dict):
-        command = [*MANAGE, "db_worker", "--no-reload", "--interval", "0.1", "--no-startup-delay"]
-        super().__init__(command, env)
+        super().__init__([*MANAGE, "worker"], env)
 
 
 def post_json(url: str, body: bytes, headers: dict | None = None) -> tuple[int, bytes]:

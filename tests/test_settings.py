@@ -155,7 +155,12 @@ NUMERIC = {
     "SMS_CONSOLE_DELAY_MIN": ["-1"],
     "SMS_CONSOLE_DELAY_MAX": ["-1", "61"],
     "LOGIN_RECORDS_RETENTION_DAYS": ["0"],
-    "TASK_RESULTS_RETENTION_DAYS": ["0"],
+    "SMS_WORKER_THREADS": ["0", "257"],
+    "SMS_LEASE_SECONDS": ["4"],
+    "SMS_POLL_SECONDS": ["0"],
+    "SMS_MIN_VALIDITY_SECONDS": ["-1", "300"],
+    "SMS_QUEUE_WARN_DEPTH": ["0"],
+    "SMS_QUEUE_WARN_AGE_SECONDS": ["0"],
     "CLEANUP_INTERVAL_SECONDS": ["0"],
     "ADMIN_LOGIN_FAILURES_BEFORE_DELAY": ["0"],
     "SECURE_HSTS_SECONDS": ["-1"],
@@ -197,6 +202,7 @@ def test_every_numeric_setting_is_range_checked():
         ({"OTP_PER_PHONE_AND_IP_PER_DAY": "30", "OTP_PER_PHONE_PER_DAY": "20"}, "OTP_PER_PHONE"),
         ({"LOGIN_FAILURES_PER_IP": "50", "LOGIN_FAILURES_PER_PHONE": "50"}, "LOGIN_FAILURES"),
         ({"SMS_CONSOLE_DELAY_MIN": "3", "SMS_CONSOLE_DELAY_MAX": "2"}, "SMS_CONSOLE_DELAY"),
+        ({"SMS_TIMEOUT_SECONDS": "30", "SMS_LEASE_SECONDS": "30"}, "SMS_LEASE_SECONDS"),
     ],
 )
 def test_limits_that_would_let_one_address_lock_a_phone_are_refused(env, named):

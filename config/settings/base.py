@@ -79,8 +79,6 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks",
-    "django_tasks_db",
     "referral.accounts",
     "referral.web",
 ]
@@ -288,17 +286,23 @@ if SMS_CONSOLE_DELAY_MIN > SMS_CONSOLE_DELAY_MAX:
     raise ImproperlyConfigured("SMS_CONSOLE_DELAY_MIN must not be more than SMS_CONSOLE_DELAY_MAX.")
 SMS_CONSOLE_DELAY_SECONDS = (SMS_CONSOLE_DELAY_MIN, SMS_CONSOLE_DELAY_MAX)
 
-TASKS = {
-    "default": {
-        "BACKEND": env.str(
-            "TASKS_BACKEND", default="referral.core.task_backends.ThreadPoolBackend"
-        ),
-    }
-}
+# The SMS queue (README "Deploying"): the worker's threads, how long a claim holds,
+# how often an idle worker looks, and what it will not send any more.
+SMS_WORKER_THREADS = whole("SMS_WORKER_THREADS", 32, low=1, high=256)
+SMS_LEASE_SECONDS = whole("SMS_LEASE_SECONDS", 30, low=5, high=3600)
+if SMS_LEASE_SECONDS <= SMS_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("SMS_LEASE_SECONDS must be more than SMS_TIMEOUT_SECONDS.")
+SMS_POLL_SECONDS = number("SMS_POLL_SECONDS", 0.1, low=0.01, high=10)
+SMS_MIN_VALIDITY_SECONDS = whole("SMS_MIN_VALIDITY_SECONDS", 30, low=0, high=OTP_TTL_SECONDS - 1)
+SMS_QUEUE_WARN_DEPTH = whole("SMS_QUEUE_WARN_DEPTH", 1000, low=1)
+SMS_QUEUE_WARN_AGE_SECONDS = whole("SMS_QUEUE_WARN_AGE_SECONDS", 60, low=1)
+# Tests only (config/settings/test.py): send each SMS in the request's thread after commit.
+SMS_DELIVER_ON_COMMIT = False
+# What /readyz reports besides the checks of the database and the cache.
+READINESS_DETAILS = {"sms_queue": "referral.accounts.delivery.queue_state"}
 
 # Housekeeping, run by the worker (and by runserver in development): README "Data retention".
 LOGIN_RECORDS_RETENTION_DAYS = whole("LOGIN_RECORDS_RETENTION_DAYS", 7, low=1)
-TASK_RESULTS_RETENTION_DAYS = whole("TASK_RESULTS_RETENTION_DAYS", 1, low=1)
 CLEANUP_INTERVAL_SECONDS = whole("CLEANUP_INTERVAL_SECONDS", 3600, low=1)
 
 # The Django admin: where it is served ("" switches it off) and how its password login is slowed.
@@ -329,7 +333,6 @@ LOGGING: dict[str, Any] = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        "django_tasks": {"level": "WARNING"},
         # One line per request comes from referral.request; these would repeat it.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR" if LOG_FORMAT == "json" else "INFO"},

@@ -22,10 +22,6 @@ if not REDIS_URL:
     # Rate limits kept in process memory would not hold across workers.
     raise ImproperlyConfigured("Set REDIS_URL in production.")
 
-TASKS = {
-    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
-}
-
 MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

@@ -1,10 +1,18 @@
+import tempfile
+
 from .base import *  # noqa: F403
-from .base import REDIS_URL, REST_FRAMEWORK
+from .base import DATABASES, REDIS_URL, REST_FRAMEWORK
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not shared memory: tests that run the worker on a thread write from two
+    # connections at once, which shared-memory SQLite refuses ("table is locked") where a
+    # file in WAL mode waits its turn.
+    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/referral-test.sqlite3"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SMS_GATEWAY = "referral.accounts.sms.LocmemGateway"
 SMS_CONSOLE_DELAY_SECONDS = (0.0, 0.0)
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+SMS_DELIVER_ON_COMMIT = True
 REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}

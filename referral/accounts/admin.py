@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
 
-from . import services
+from . import delivery, services
 from .models import CodeMessage, Phone, User, WrongGuess
 
 
@@ -60,12 +60,33 @@ class CodeRecordAdmin(admin.ModelAdmin):
 
 @admin.register(CodeMessage)
 class CodeMessageAdmin(CodeRecordAdmin):
-    """Deliveries, for the operator: which SMS went out, which failed and why."""
+    """The SMS queue and its deliveries: what waits, what went out, what failed and why."""
 
-    list_display = ["phone", "source", "created_at", "sent_at", "delivery_tries", "delivery_error"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter), "delivery_tries"]
-    search_fields = ["code__phone__number", "source", "delivery_error"]
+    list_display = [
+        "phone",
+        "source",
+        "created_at",
+        "state",
+        "sent_at",
+        "delivery_tries",
+        "delivery_error",
+        "next_try_at",
+        "claimed_by",
+        "lease_until",
+    ]
+    list_filter = ["state", "delivery_tries"]
+    search_fields = ["code__phone__number", "source", "delivery_error", "claimed_by"]
     date_hierarchy = "created_at"
+
+    def changelist_view(self, request, extra_context=None):
+        queue = delivery.queue_state(now=timezone.now())
+        self.message_user(
+            request,
+            f"Queue: {queue['pending']} pending, the oldest {queue['oldest_seconds']} s old, "
+            f"{queue['expired_leases']} held by a worker past its lease.",
+            messages.INFO,
+        )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(WrongGuess)

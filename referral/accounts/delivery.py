@@ -1,13 +1,23 @@
-"""Delivering one login SMS: one try, its outcome recorded on the message row.
+"""Delivering login SMS from the outbox: the CodeMessage rows are the queue.
 
-Retrying is the task's decision (referral.accounts.tasks), made from the outcome.
+A worker claims pending rows with a lease (`claim`), sends each once (`attempt`,
+no database involved) and records the outcomes (`record`). A worker that dies
+holding a lease loses it when the lease runs out, and another takes the row
+over. The one case that sends twice: the provider accepted a message and its
+worker died (or lost the database past the lease) before recording it.
 """
 
 import enum
 import logging
-from datetime import datetime
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Min, Q, Value, When
 
 from referral.core.sealing import unseal
 
@@ -16,42 +26,146 @@ from .models import CodeMessage
 
 logger = logging.getLogger(__name__)
 
+PENDING = CodeMessage.State.PENDING
+
+# Set when a message was queued in this process: an in-process worker (runserver's)
+# starts on it at once instead of at its next poll.
+queued = threading.Event()
+
 
 class Outcome(enum.Enum):
     SENT = "sent"
-    ALREADY_SENT = "already_sent"  # by an earlier try: a message goes out once
-    MISSING = "missing"  # the row is gone (pruned)
-    STALE = "stale"  # its code was used or expired: sending it would only confuse
+    EXPIRED = "expired"  # its code was used, or would expire before it could be typed
     TEMPORARY_FAILURE = "temporary_failure"  # worth another try
     FAILED = "failed"  # the provider refused it for good
 
 
-def deliver_login_code(
-    *, message_id: int, sealed_code: str, attempt: int, now: datetime
-) -> Outcome:
-    """Try once to send the message, unless it was sent already or can no longer help."""
-    row = CodeMessage.objects.select_related("code__phone").filter(pk=message_id).first()
-    if row is None:
-        return Outcome.MISSING
-    if row.sent_at is not None:
-        return Outcome.ALREADY_SENT
-    code = unseal(sealed_code, max_age=settings.OTP_TTL_SECONDS)
-    if code is None or row.code.used_at is not None or row.code.expires_at <= now:
-        logger.info("login SMS %s not sent: its code can no longer be used", row.pk)
-        return Outcome.STALE
+@dataclass(frozen=True)
+class Result:
+    message_id: int
+    outcome: Outcome
+    tries: int
+    at: datetime  # the moment the attempt was judged at (its clock)
+    error: str = ""
+    # When the provider answered (time.monotonic()): until the outcome is recorded, a
+    # worker that dies would leave an SMS that another worker sends again.
+    answered: float = field(default_factory=time.monotonic)
 
-    CodeMessage.objects.filter(pk=row.pk).update(delivery_tries=attempt)
-    try:
-        sms.send(sms.Sms(phone=str(row.code.phone.number), text=sms.login_code_text(code)))
-    except sms.SmsError as error:
-        CodeMessage.objects.filter(pk=row.pk).update(delivery_error=str(error)[:200])
-        if isinstance(error, sms.TemporaryError):
-            logger.warning("login SMS %s: try %s failed: %s", row.pk, attempt, error)
-            return Outcome.TEMPORARY_FAILURE
-        logger.error("login SMS %s not sent: %s", row.pk, error)
-        return Outcome.FAILED
-    CodeMessage.objects.filter(pk=row.pk, sent_at__isnull=True).update(
-        sent_at=now, delivery_error=""
+
+def claim(
+    *, worker: str, limit: int, now: datetime, ids: list[int] | None = None
+) -> list[CodeMessage]:
+    """Take up to `limit` pending messages that are due and not held, oldest first.
+
+    Rows locked by another worker's claim are skipped, not waited for.
+    """
+    with transaction.atomic():
+        due = CodeMessage.objects.filter(state=PENDING, next_try_at__lte=now).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        )
+        if ids is not None:
+            due = due.filter(id__in=ids)
+        taken = list(
+            due.order_by("next_try_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:limit]
+        )
+        if not taken:
+            return []
+        CodeMessage.objects.filter(id__in=taken).update(
+            lease_until=now + timedelta(seconds=settings.SMS_LEASE_SECONDS),
+            claimed_by=worker[:64],
+            delivery_tries=F("delivery_tries") + 1,
+        )
+    return list(
+        CodeMessage.objects.select_related("code__phone")
+        .filter(id__in=taken)
+        .order_by("next_try_at", "id")
     )
-    logger.info("login SMS %s sent (try %s)", row.pk, attempt)
-    return Outcome.SENT
+
+
+def attempt(message: CodeMessage, *, now: datetime) -> Result:
+    """Send one claimed message, unless it can no longer help. Touches no database."""
+    code = message.code
+    plain = unseal(code.sealed_code, max_age=settings.OTP_TTL_SECONDS) if code.sealed_code else None
+    time_left = (code.expires_at - now).total_seconds()
+    if plain is None or code.used_at is not None or time_left < settings.SMS_MIN_VALIDITY_SECONDS:
+        return Result(message.pk, Outcome.EXPIRED, message.delivery_tries, now)
+    try:
+        sms.send(sms.Sms(phone=str(code.phone.number), text=sms.login_code_text(plain)))
+    except sms.SmsError as error:
+        temporary = isinstance(error, sms.TemporaryError)
+        outcome = Outcome.TEMPORARY_FAILURE if temporary else Outcome.FAILED
+        return Result(message.pk, outcome, message.delivery_tries, now, str(error)[:200])
+    return Result(message.pk, Outcome.SENT, message.delivery_tries, now)
+
+
+def record(results: list[Result]) -> None:
+    """Write the outcomes down, in one transaction; a message not still pending is left alone."""
+    if not results:
+        return
+    sent = [r for r in results if r.outcome is Outcome.SENT]
+    with transaction.atomic():
+        if sent:
+            CodeMessage.objects.filter(id__in=[r.message_id for r in sent], state=PENDING).update(
+                state=CodeMessage.State.SENT,
+                sent_at=Case(*(When(id=r.message_id, then=Value(r.at)) for r in sent)),
+                lease_until=None,
+                delivery_error="",
+            )
+        for result in results:
+            if result.outcome is not Outcome.SENT:
+                _record_unsent(result)
+    for result in sent:
+        logger.info("login SMS %s sent (try %s)", result.message_id, result.tries)
+
+
+def _record_unsent(result: Result) -> None:
+    pending = CodeMessage.objects.filter(id=result.message_id, state=PENDING)
+    if result.outcome is Outcome.EXPIRED:
+        pending.update(state=CodeMessage.State.EXPIRED, lease_until=None)
+        logger.warning("login SMS %s not sent: its code can no longer be used", result.message_id)
+    elif result.outcome is Outcome.FAILED or result.tries >= settings.SMS_MAX_TRIES:
+        pending.update(
+            state=CodeMessage.State.FAILED, lease_until=None, delivery_error=result.error
+        )
+        logger.error(
+            "login SMS %s not sent after %s tries: %s",
+            result.message_id,
+            result.tries,
+            result.error,
+        )
+    else:  # tried again after 2 s, then 4 s, 8 s…
+        pending.update(
+            next_try_at=result.at + timedelta(seconds=2**result.tries),
+            lease_until=None,
+            delivery_error=result.error,
+        )
+        logger.warning(
+            "login SMS %s: try %s failed (%s), retrying",
+            result.message_id,
+            result.tries,
+            result.error,
+        )
+
+
+def message_queued(*, message_id: int, now: datetime) -> None:
+    """After the commit that wrote a message: send it in this thread (SMS_DELIVER_ON_COMMIT,
+    for tests), or wake this process's worker, if it runs one."""
+    if settings.SMS_DELIVER_ON_COMMIT:
+        claimed = claim(worker="on-commit", limit=1, now=now, ids=[message_id])
+        record([attempt(message, now=now) for message in claimed])
+    else:
+        queued.set()
+
+
+def queue_state(*, now: datetime) -> dict[str, Any]:
+    """What the operator watches: pending messages, the oldest one's age, leases run out."""
+    pending = CodeMessage.objects.filter(state=PENDING)
+    stats = pending.aggregate(oldest=Min("created_at"))
+    oldest = stats["oldest"]
+    return {
+        "pending": pending.count(),
+        "oldest_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0,
+        "expired_leases": pending.filter(lease_until__lt=now).count(),
+    }

@@ -1,7 +1,7 @@
 """Housekeeping: rows that are no longer needed are deleted, on a schedule.
 
-The SMS worker runs it (and runserver in development, which does the worker's job
-there): see README "Data retention" for what is kept how long.
+The worker runs it (referral.accounts.worker; runserver too in development):
+see README "Data retention" for what is kept how long.
 """
 
 import logging
@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import DatabaseError, connections
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from .models import PhoneCode
@@ -23,15 +22,11 @@ logger = logging.getLogger(__name__)
 def prune(*, now: datetime) -> dict[str, int]:
     """Delete what has outlived its use; return how many rows of each kind went."""
     logins_before = now - timedelta(days=settings.LOGIN_RECORDS_RETENTION_DAYS)
-    tasks_before = now - timedelta(days=settings.TASK_RESULTS_RETENTION_DAYS)
     _, codes = PhoneCode.objects.filter(created_at__lt=logins_before).delete()
     _, sessions = Session.objects.filter(expire_date__lt=now).delete()
     _, tokens = OutstandingToken.objects.filter(expires_at__lt=now).delete()
-    _, tasks = DBTaskResult.objects.finished().filter(finished_at__lt=tasks_before).delete()
     return {
-        label: count
-        for deleted in (codes, sessions, tokens, tasks)
-        for label, count in deleted.items()
+        label: count for deleted in (codes, sessions, tokens) for label, count in deleted.items()
     }
 
 

@@ -103,17 +103,47 @@ class PhoneCode(models.Model):
 
 
 class CodeMessage(models.Model):
-    """One SMS carrying a login code: what the sending limits count, and its delivery."""
+    """One SMS carrying a login code: what the sending limits count, and its delivery.
+
+    Written in the transaction that makes the code, so the row is also the queue
+    (a transactional outbox): the worker claims pending rows with a lease
+    (referral.accounts.delivery), and every row ends sent, failed or expired.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"  # the provider refused it, or every try failed
+        EXPIRED = "expired"  # its code was used, or would expire before it could be typed
 
     code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="messages")
     source = models.CharField(max_length=45, help_text="The client: IPv4 address or IPv6 /64.")
     created_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State, default=State.PENDING)
+    next_try_at = models.DateTimeField(help_text="Not tried before this moment (backoff).")
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker holds it until then; after, any may take it."
+    )
+    claimed_by = models.CharField(max_length=64, blank=True, help_text="The worker that holds it.")
     sent_at = models.DateTimeField(null=True, blank=True)
     delivery_tries = models.PositiveSmallIntegerField(default=0)
     delivery_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["created_at"])]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(
+                fields=["next_try_at", "id"],
+                condition=Q(state="pending"),
+                name="codemessage_queue",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="sent", sent_at__isnull=False) | ~Q(state="sent"),
+                name="codemessage_sent_has_sent_at",
+            )
+        ]
 
     def __str__(self):
         return f"SMS to {self.code.phone} @ {self.created_at:%Y-%m-%d %H:%M:%S}"

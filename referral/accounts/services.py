@@ -31,8 +31,8 @@ from referral.core.sealing import seal
 from referral.invites.codes import normalize_invite_code
 from referral.invites.services import activate_invite
 
+from . import delivery
 from .models import CodeMessage, Phone, PhoneCode, User, WrongGuess
-from .tasks import enqueue_login_code
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,9 @@ def request_code(*, phone: str, ip: str, now: datetime) -> None:
             return
         _ensure_can_send(guard, ip, now)
         code = _code_to_send(guard, ip, now)
-        message = CodeMessage.objects.create(code=code, source=ip, created_at=now)
-        transaction.on_commit(
-            partial(enqueue_login_code, message=message, sealed_code=code.sealed_code)
-        )
+        # The SMS is queued by this very row (an outbox): it commits with the code or not at all.
+        message = CodeMessage.objects.create(code=code, source=ip, created_at=now, next_try_at=now)
+        transaction.on_commit(partial(delivery.message_queued, message_id=message.pk, now=now))
 
 
 def verify_code(*, phone: str, code: str, ip: str, now: datetime) -> tuple[User, bool]:

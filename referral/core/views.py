@@ -2,11 +2,14 @@
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -60,13 +63,20 @@ def healthz(request):
 
 
 def readyz(request):
-    """The database and the cache answer; 503 names the one that does not."""
+    """The database and the cache answer; 503 names the one that does not.
+
+    While the database answers, the body also carries READINESS_DETAILS (the SMS
+    queue's depth and age): for the operator, not a reason to take the process out.
+    """
     checks = {"database": _check_database, "cache": _check_cache}
     results = {name: _run(check) for name, check in checks.items()}
     ready = all(result == "ok" for result in results.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", **results}, status=200 if ready else 503
-    )
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable", **results}
+    if results["database"] == "ok":
+        now = timezone.now()
+        for name, path in settings.READINESS_DETAILS.items():
+            body[name] = import_string(path)(now=now)
+    return JsonResponse(body, status=200 if ready else 503)
 
 
 def _run(check) -> str:

@@ -177,7 +177,11 @@ def a_code(phone, **message):
         expires_at=timezone.now() + timedelta(minutes=5),
     )
     CodeMessage.objects.create(
-        code=code, source="198.51.100.9", created_at=code.created_at, **message
+        code=code,
+        source="198.51.100.9",
+        created_at=code.created_at,
+        next_try_at=code.created_at,
+        **message,
     )
     return code
 

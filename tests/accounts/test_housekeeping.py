@@ -1,4 +1,4 @@
-"""Issue 9, finding 11: nothing pruned sessions, tokens, old login records or task results."""
+"""Issue 9, finding 11: nothing pruned sessions, tokens or old login records."""
 
 import sqlite3
 from datetime import timedelta
@@ -7,14 +7,12 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from harness.servers import Worker, manage
 from referral.accounts import services
 from referral.accounts.housekeeping import prune
 from referral.accounts.models import CodeMessage, PhoneCode, WrongGuess
-from referral.accounts.tasks import send_login_code
 
 from ..factories import PHONE, make_user
 
@@ -45,16 +43,7 @@ def a_token(user, expires_at):
     )
 
 
-def a_task_result(finished_at):
-    result = send_login_code.using(backend="database").enqueue(1, "sealed")
-    DBTaskResult.objects.filter(pk=result.id).update(status="SUCCESSFUL", finished_at=finished_at)
-
-
-def test_prune_deletes_what_is_past_its_retention_and_keeps_the_rest(settings, now):
-    settings.TASKS = {
-        "default": settings.TASKS["default"],
-        "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
-    }
+def test_prune_deletes_what_is_past_its_retention_and_keeps_the_rest(now):
     user = make_user()
     login_records_at(now - timedelta(days=8))
     login_records_at(now - timedelta(days=6))
@@ -62,8 +51,6 @@ def test_prune_deletes_what_is_past_its_retention_and_keeps_the_rest(settings, n
     a_session(now + timedelta(days=1))
     a_token(user, now - timedelta(seconds=1))
     a_token(user, now + timedelta(days=1))
-    a_task_result(now - timedelta(days=2))
-    a_task_result(now - timedelta(hours=1))
 
     deleted = prune(now=now)
 
@@ -73,11 +60,10 @@ def test_prune_deletes_what_is_past_its_retention_and_keeps_the_rest(settings, n
         "accounts.WrongGuess": 1,
         "sessions.Session": 1,
         "token_blacklist.OutstandingToken": 1,
-        DBTaskResult._meta.label: 1,
     }
     assert PhoneCode.objects.count() == CodeMessage.objects.count() == 1
     assert WrongGuess.objects.count() == Session.objects.count() == 1
-    assert OutstandingToken.objects.count() == DBTaskResult.objects.count() == 1
+    assert OutstandingToken.objects.count() == 1
 
 
 def test_the_retention_is_a_setting(settings, now):
@@ -94,7 +80,6 @@ def test_the_worker_prunes_on_its_schedule(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "REDIS_URL": "",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "CLEANUP_INTERVAL_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",

@@ -89,11 +89,10 @@ def test_two_users_activating_each_others_codes_at_once_make_no_cycle(stack):
 
 def test_forced_invite_code_collisions_still_give_unique_codes(stack):
     # A test-only hook that production refuses: the development settings, on the same
-    # PostgreSQL and Redis, with the stack's worker delivering the SMS.
+    # PostgreSQL and Redis; the stack's worker delivers the SMS from the shared queue.
     env = {
         **stack.env,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "INVITE_CODE_ALPHABET": "01",  # 64 possible codes
     }
     with AppServer(env) as tiny:

@@ -70,7 +70,13 @@ def test_health_and_readiness(stack):
     assert get(stack.a.url + "/healthz")[0] == 200
     status, raw = get(stack.b.url + "/readyz")
     assert status == 200
-    assert json.loads(raw) == {"status": "ok", "database": "ok", "cache": "ok"}
+    body = json.loads(raw)
+    assert {key: body[key] for key in ("status", "database", "cache")} == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+    }
+    assert set(body["sms_queue"]) == {"pending", "oldest_seconds", "expired_leases"}
 
 
 def test_static_files_are_served_by_the_app_server(stack):

@@ -1,4 +1,4 @@
-"""`runserver` that survives a burst of connections, and does the worker's housekeeping.
+"""`runserver` that survives a burst of connections, and does the worker's job too.
 
 Django's development server listens with a backlog of 10, so a burst of 100
 clients gets connections reset. A longer queue lets them wait their turn.
@@ -7,7 +7,7 @@ clients gets connections reset. A longer queue lets them wait their turn.
 from django.contrib.staticfiles.management.commands.runserver import Command as BaseCommand
 from django.core.servers.basehttp import WSGIServer
 
-from referral.accounts.housekeeping import Janitor
+from referral.accounts.worker import start_workers
 
 
 class QueueingWSGIServer(WSGIServer):
@@ -18,5 +18,7 @@ class Command(BaseCommand):
     server_cls = QueueingWSGIServer
 
     def inner_run(self, *args, **options):
-        Janitor().start()  # in the serving process (the autoreloader's child)
+        # In the serving process (the autoreloader's child): SMS delivery and housekeeping
+        # with no second command to start in development.
+        start_workers()
         super().inner_run(*args, **options)

@@ -1,4 +1,5 @@
-"""A fake SMS.ru on loopback: answers from a script, records what it was sent."""
+"""A fake SMS.ru on loopback: answers from a script (then OK), after `latency` seconds
+as a real provider would, and records what it was sent and when."""
 
 import json
 import threading
@@ -15,18 +16,32 @@ SERVER_ERROR = (503, {"status": "ERROR"})
 SLOW = "slow"
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # a worker's whole pool may connect at once
+
+    def handle_error(self, request, client_address):
+        """A client that went away mid-answer (a killed worker) is no error of ours."""
+
+
 class FakeSmsRu:
-    def __init__(self, script):
+    def __init__(self, script=(), *, latency: float = 0.0, port: int = 0):
         self.script = list(script)
-        self.received: list[dict] = []
+        self.latency = latency
+        self.received: list[dict] = []  # the forms, in the order they arrived
+        self.arrived: list[float] = []  # time.time() of each
+        self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                fake.received.append(form)
-                step = fake.script.pop(0) if fake.script else OK
+                time.sleep(fake.latency)
+                with fake._lock:
+                    fake.received.append(form)
+                    fake.arrived.append(time.time())
+                    step = fake.script.pop(0) if fake.script else OK
                 if step == SLOW:
                     time.sleep(1.5)
                     step = OK
@@ -43,7 +58,7 @@ class FakeSmsRu:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms/send"
 
     def __enter__(self):
