@@ -183,39 +183,40 @@ class Soak:
                     return
             fault.start = time.time()
             self.say(f"fault: {fault.name}")
-            getattr(self, FAULTS[fault.name])(fault)
+            method, outage = FAULTS[fault.name]
+            getattr(self, method)(fault, outage)
             self.timeline.append(fault)
             self.say(f"fault over: {fault.name} ({fault.end - fault.start:.1f} s)")
 
-    def kill_worker_mid_send(self, fault: Fault) -> None:
+    def kill_worker_mid_send(self, fault: Fault, outage: float) -> None:
         self.workers[0].process.kill()
         self.workers[0].process.wait()
-        time.sleep(2)  # a supervisor restarts it
+        time.sleep(outage)  # then a supervisor restarts it
         self.workers[0] = self.start_worker()
         fault.end, fault.settle = time.time(), self.lease  # its claims wait for their leases
 
-    def stop_postgres(self, fault: Fault) -> None:
+    def stop_postgres(self, fault: Fault, outage: float) -> None:
         self.stack.postgres.stop()
-        time.sleep(10 if "10" in fault.name else 5)
+        time.sleep(outage)
         self.stack.postgres.start()
         fault.end, fault.settle = time.time(), 5
 
-    def stop_redis(self, fault: Fault) -> None:
+    def stop_redis(self, fault: Fault, outage: float) -> None:
         self.stack.redis.stop()
-        time.sleep(10)
+        time.sleep(outage)
         self.stack.redis.start()
         fault.end, fault.settle = time.time(), 5
 
-    def kill_gunicorn_worker(self, fault: Fault) -> None:
+    def kill_gunicorn_worker(self, fault: Fault, outage: float) -> None:
         children = psutil.Process(self.app.process.pid).children()
         children[0].kill()
         fault.end, fault.settle = time.time(), 5
 
-    def kill_both_workers(self, fault: Fault) -> None:
+    def kill_both_workers(self, fault: Fault, outage: float) -> None:
         for worker in self.workers:
             worker.process.kill()
             worker.process.wait()
-        time.sleep(3)
+        time.sleep(outage)
         self.workers = [self.start_worker(), self.start_worker()]
         fault.end, fault.settle = time.time(), self.lease
 
@@ -345,13 +346,14 @@ class Soak:
         return [line for worker in self.every_worker for line in worker.lines]
 
 
+# name: (what injects it, seconds the broken part stays broken)
 FAULTS = {
-    "kill -9 of an SMS worker mid-send": "kill_worker_mid_send",
-    "PostgreSQL stopped for 10 s": "stop_postgres",
-    "PostgreSQL stopped for 5 s": "stop_postgres",
-    "Redis stopped for 10 s": "stop_redis",
-    "kill -9 of a gunicorn worker": "kill_gunicorn_worker",
-    "kill -9 of both SMS workers, then a restart": "kill_both_workers",
+    "kill -9 of an SMS worker mid-send": ("kill_worker_mid_send", 2),
+    "PostgreSQL stopped for 10 s": ("stop_postgres", 10),
+    "PostgreSQL stopped for 5 s": ("stop_postgres", 5),
+    "Redis stopped for 10 s": ("stop_redis", 10),
+    "kill -9 of a gunicorn worker": ("kill_gunicorn_worker", 0),
+    "kill -9 of both SMS workers, then a restart": ("kill_both_workers", 3),
 }
 FULL = list(FAULTS)
 FULL.remove("PostgreSQL stopped for 5 s")
