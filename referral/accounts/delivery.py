@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Min, Q, Value, When
+from django.db.models import Case, Count, F, Min, Q, Value, When
 
 from referral.core.sealing import unseal
 
@@ -161,11 +161,14 @@ def message_queued(*, message_id: int, now: datetime) -> None:
 
 def queue_state(*, now: datetime) -> dict[str, Any]:
     """What the operator watches: pending messages, the oldest one's age, leases run out."""
-    pending = CodeMessage.objects.filter(state=PENDING)
-    stats = pending.aggregate(oldest=Min("created_at"))
+    stats = CodeMessage.objects.filter(state=PENDING).aggregate(
+        pending=Count("id"),
+        oldest=Min("created_at"),
+        expired_leases=Count("id", filter=Q(lease_until__lt=now)),
+    )
     oldest = stats["oldest"]
     return {
-        "pending": pending.count(),
+        "pending": stats["pending"],
         "oldest_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0,
-        "expired_leases": pending.filter(lease_until__lt=now).count(),
+        "expired_leases": stats["expired_leases"],
     }
