@@ -4,6 +4,7 @@ These are the development settings too (manage.py's default); production.py adds
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,21 @@ def _bounded(name, kind, default, low, high):
     return value
 
 
+def parse_budgets(text: str) -> dict[str, int]:
+    """'RU:1000,+7999:50' -> {'RU': 1000, '+7999': 50}: a country code or a +prefix each."""
+    budgets = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, limit = item.partition(":")
+        if (
+            not re.fullmatch(r"[A-Z]{2}|\+[0-9]{1,14}", name)
+            or not limit.isdigit()
+            or not int(limit)
+        ):
+            raise ImproperlyConfigured(f"SMS_BUDGETS: use RU:1000 or +7999:50, not {item!r}.")
+        budgets[name] = int(limit)
+    return budgets
+
+
 def require_below(smaller: str, larger: str, why: str) -> None:
     """Refuse to start when setting `smaller` is not below setting `larger`."""
     if globals()[smaller] >= globals()[larger]:
@@ -80,6 +96,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "referral.accounts",
+    "referral.abuse",
     "referral.web",
 ]
 
@@ -239,13 +256,47 @@ OTP_PER_PHONE_AND_IP_PER_DAY = whole("OTP_PER_PHONE_AND_IP_PER_DAY", 10, low=1)
 OTP_PER_PHONE_PER_HOUR = whole("OTP_PER_PHONE_PER_HOUR", 10, low=1)
 OTP_PER_PHONE_PER_DAY = whole("OTP_PER_PHONE_PER_DAY", 20, low=1)
 OTP_PER_IP_PER_HOUR = whole("OTP_PER_IP_PER_HOUR", 50, low=1)
-SMS_DAILY_BUDGET = whole("SMS_DAILY_BUDGET", 1000, low=1)
+SMS_DAILY_BUDGET = whole("SMS_DAILY_BUDGET", 5000, low=1)  # the last resort: see SMS_BUDGETS
 VERIFY_PER_IP_PER_HOUR = whole("VERIFY_PER_IP_PER_HOUR", 300, low=1)
 INVITE_ACTIVATIONS_PER_USER_PER_HOUR = whole("INVITE_ACTIVATIONS_PER_USER_PER_HOUR", 30, low=1)
 _ONE_ADDRESS = "one client address must not be able to use up what a phone has in all."
 require_below("OTP_PER_PHONE_AND_IP_PER_HOUR", "OTP_PER_PHONE_PER_HOUR", _ONE_ADDRESS)
 require_below("OTP_PER_PHONE_AND_IP_PER_DAY", "OTP_PER_PHONE_PER_DAY", _ONE_ADDRESS)
 require_below("LOGIN_FAILURES_PER_IP", "LOGIN_FAILURES_PER_PHONE", _ONE_ADDRESS)
+# SMS pumping (README "SMS pumping"): risk signals, a proof-of-work challenge, narrow blocks
+# and daily budgets per country ("RU") or number prefix ("+7999"), e.g. "RU:1000,+7999123:50".
+SMS_RISK = env.bool("SMS_RISK", default=True)
+SMS_RISK_PREFIX_DIGITS = whole("SMS_RISK_PREFIX_DIGITS", 7, low=1, high=14)
+SMS_RISK_WINDOW_SECONDS = whole("SMS_RISK_WINDOW_SECONDS", 3600, low=60, high=7 * 24 * 3600)
+SMS_RISK_MIN_SENT = whole("SMS_RISK_MIN_SENT", 6, low=1)
+SMS_RISK_CONVERSION = number("SMS_RISK_CONVERSION", 0.3, low=0, high=1)
+SMS_RISK_BLOCK_MIN_SENT = whole("SMS_RISK_BLOCK_MIN_SENT", 12, low=1)
+SMS_RISK_BLOCK_CONVERSION = number("SMS_RISK_BLOCK_CONVERSION", 0.1, low=0, high=1)
+SMS_RISK_BLOCK_SECONDS = whole("SMS_RISK_BLOCK_SECONDS", 3600, low=60, high=7 * 24 * 3600)
+SMS_RISK_BURST = whole("SMS_RISK_BURST", 3, low=2)
+SMS_CHALLENGE_DIFFICULTY = whole("SMS_CHALLENGE_DIFFICULTY", 50_000, low=100, high=10_000_000)
+SMS_CHALLENGE_MAX_DIFFICULTY = whole(
+    "SMS_CHALLENGE_MAX_DIFFICULTY", 200_000, low=SMS_CHALLENGE_DIFFICULTY, high=10_000_000
+)
+SMS_CHALLENGE_TTL_SECONDS = whole("SMS_CHALLENGE_TTL_SECONDS", 300, low=30, high=3600)
+SMS_BUDGET_CHALLENGE_SHARE = number("SMS_BUDGET_CHALLENGE_SHARE", 0.8, low=0, high=1)
+SMS_BUDGET_NOTIFIER = env.str("SMS_BUDGET_NOTIFIER", default="referral.abuse.budgets.notify_admins")
+SMS_BUDGETS = parse_budgets(
+    env.str("SMS_BUDGETS", default=",".join(f"{r}:1000" for r in PHONE_ALLOWED_REGIONS))
+)
+require_below(
+    "SMS_RISK_MIN_SENT", "SMS_RISK_BLOCK_MIN_SENT", "a prefix is challenged before it is blocked."
+)
+require_below(
+    "SMS_RISK_BLOCK_CONVERSION",
+    "SMS_RISK_CONVERSION",
+    "a prefix is challenged before it is blocked.",
+)
+if sum(v for k, v in SMS_BUDGETS.items() if not k.startswith("+")) >= SMS_DAILY_BUDGET:
+    raise ImproperlyConfigured(
+        "SMS_DAILY_BUDGET must be more than the countries' SMS_BUDGETS together: past a "
+        "country's budget, numbers that logged in before still get codes."
+    )
 # Crockford base32; overridable only so that tests can force collisions.
 INVITE_CODE_ALPHABET = env.str("INVITE_CODE_ALPHABET", default="0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 INVITE_CODE_LENGTH = 6
@@ -302,7 +353,7 @@ SMS_DELIVER_ON_COMMIT = False
 READINESS_DETAILS = {"sms_queue": "referral.accounts.delivery.queue_state"}
 
 # Housekeeping, run by the worker (and by runserver in development): README "Data retention".
-LOGIN_RECORDS_RETENTION_DAYS = whole("LOGIN_RECORDS_RETENTION_DAYS", 7, low=1)
+LOGIN_RECORDS_RETENTION_DAYS = whole("LOGIN_RECORDS_RETENTION_DAYS", 14, low=1)
 CLEANUP_INTERVAL_SECONDS = whole("CLEANUP_INTERVAL_SECONDS", 3600, low=1)
 
 # The Django admin: where it is served ("" switches it off) and how its password login is slowed.
@@ -310,6 +361,11 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 if ADMIN_URL and (not ADMIN_URL.endswith("/") or ADMIN_URL.startswith(("/", "api/", "ui/", "r/"))):
     raise ImproperlyConfigured("ADMIN_URL must end with / and not start with /, api/, ui/ or r/.")
 ADMIN_LOGIN_FAILURES_BEFORE_DELAY = whole("ADMIN_LOGIN_FAILURES_BEFORE_DELAY", 5, low=1)
+
+# Alerts (SMS budgets) go by e-mail to ALERT_EMAILS through EMAIL_URL (django-environ's format).
+ADMINS = [(address, address) for address in env.list("ALERT_EMAILS", default=[])]
+globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="referral@localhost")
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # or "json"
 LOGGING: dict[str, Any] = {

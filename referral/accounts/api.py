@@ -66,7 +66,12 @@ class RequestCodeView(PublicAPIView):
     )
     def post(self, request):
         data = validated(RequestCodeSerializer, request)
-        services.request_code(phone=data["phone"], ip=client_ip(request), now=timezone.now())
+        services.request_code(
+            phone=data["phone"],
+            ip=client_ip(request),
+            now=timezone.now(),
+            altcha=data.get("altcha"),
+        )
         return Response({"detail": CODE_SENT})
 
 

@@ -62,6 +62,12 @@ class LoginCodeField(StrictCharField):
 
 class RequestCodeSerializer(serializers.Serializer):
     phone = MobilePhoneField()
+    altcha = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Only after a 428 challenge_required: the solved challenge (base64 JSON).",
+    )
 
 
 class VerifyCodeSerializer(serializers.Serializer):

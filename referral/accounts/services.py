@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from referral.abuse import risk
 from referral.core import ratelimit
 from referral.core.errors import (
     AccountDisabled,
@@ -41,11 +42,13 @@ DAY = timedelta(days=1)
 DAY_SECONDS = 24 * 3600
 
 
-def request_code(*, phone: str, ip: str, now: datetime) -> None:
+def request_code(*, phone: str, ip: str, now: datetime, altcha: str | None = None) -> None:
     """Send `phone` (E.164) its login code: the current one while fresh, else a new one.
 
     `ip` is the client as referral.core.http.client_ip keys it. Re-sending the same
     code means that nobody else's request can replace the code its owner is typing.
+    Risky requests are challenged or refused (referral.abuse.risk); `altcha` is the
+    solution of a challenge this function raised before.
     """
     ratelimit.hit(f"request_code:ip:{ip}", limit=settings.OTP_PER_IP_PER_HOUR, window=3600, now=now)
     test_code = settings.TEST_PHONE_CODES.get(phone)
@@ -53,7 +56,10 @@ def request_code(*, phone: str, ip: str, now: datetime) -> None:
         Phone.objects.bulk_create([Phone(number=phone)], ignore_conflicts=True)  # one upsert
         guard = (
             Phone.objects.select_for_update()
-            .annotate(account_disabled=_account_disabled("number"))
+            .annotate(
+                account_disabled=_account_disabled("number"),
+                returning=Exists(User.objects.filter(phone=OuterRef("number"))),
+            )
             .get(number=phone)
         )
         _ensure_not_blocked(guard, account_disabled=guard.account_disabled)
@@ -61,10 +67,29 @@ def request_code(*, phone: str, ip: str, now: datetime) -> None:
             _new_code(guard, test_code, now)
             return
         _ensure_can_send(guard, ip, now)
-        code = _code_to_send(guard, ip, now)
-        # The SMS is queued by this very row (an outbox): it commits with the code or not at all.
-        message = CodeMessage.objects.create(code=code, source=ip, created_at=now, next_try_at=now)
-        transaction.on_commit(partial(delivery.message_queued, message_id=message.pk, now=now))
+        ask = risk.Ask(phone=phone, source=ip, returning=guard.returning, now=now)
+        verdict = risk.screen(ask, solution=altcha)
+        if verdict.refusal is None:
+            _queue_sms(guard, ip, now)
+    if verdict.refusal is not None:
+        raise verdict.refusal  # after the commit: an automatic block made on the way stays
+    risk.record_sent(ask)
+
+
+def _queue_sms(guard: Phone, ip: str, now: datetime) -> None:
+    # Last, so that refused requests spend none of it. A counter, not a count of the
+    # ledger, so that it costs the same at any volume.
+    ratelimit.hit(
+        "sms:budget",
+        limit=settings.SMS_DAILY_BUDGET,
+        window=DAY_SECONDS,
+        now=now,
+        error=SmsBudgetExhausted,
+    )
+    code = _code_to_send(guard, ip, now)
+    # The SMS is queued by this very row (an outbox): it commits with the code or not at all.
+    message = CodeMessage.objects.create(code=code, source=ip, created_at=now, next_try_at=now)
+    transaction.on_commit(partial(delivery.message_queued, message_id=message.pk, now=now))
 
 
 def verify_code(*, phone: str, code: str, ip: str, now: datetime) -> tuple[User, bool]:
@@ -133,6 +158,7 @@ def log_in(
     """
     ratelimit.hit(f"verify:ip:{ip}", limit=settings.VERIFY_PER_IP_PER_HOUR, window=3600, now=now)
     user, created = verify_code(phone=phone, code=code, ip=ip, now=now)
+    risk.record_verified(risk.Ask(phone=phone, source=ip, returning=not created, now=now))
     if not invite_code:
         return Login(user=user, created=created)
     if not created:
@@ -296,15 +322,6 @@ def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:
     for count, limit, first, window in limits:
         if count >= limit:
             raise Throttled(retry_after=_seconds_until(sent[first] + window, now))
-    # Last, so that refused requests spend none of it. A counter, not a count of the
-    # ledger, so that it costs the same at any volume.
-    ratelimit.hit(
-        "sms:budget",
-        limit=settings.SMS_DAILY_BUDGET,
-        window=DAY_SECONDS,
-        now=now,
-        error=SmsBudgetExhausted,
-    )
 
 
 def _get_or_create_user(phone: str, now: datetime) -> tuple[User, bool]:

@@ -11,6 +11,7 @@ class DomainError(Exception):
     status = 400
     message = _("The request cannot be completed.")
     retry_after: int | None = None  # seconds, sent as Retry-After
+    extra: dict = {}  # more fields of the JSON body (ChallengeRequired's challenge)
 
     def __init__(self, message=None, *, retry_after: int | None = None):
         super().__init__(self.code)
@@ -63,6 +64,29 @@ class SmsBudgetExhausted(DomainError):
     code = "sms_unavailable"
     status = 503
     message = _("Sending codes is paused for now. Try again later.")
+
+
+class ChallengeRequired(DomainError):
+    code = "challenge_required"
+    status = 428
+    message = _("Confirm that you are not a robot: solve the challenge and send the request again.")
+    retried_message = _("The challenge was not solved or has expired. Solve this new one.")
+
+    def __init__(self, challenge: dict, *, retried: bool = False):
+        super().__init__(self.retried_message if retried else None)
+        self.extra = {"challenge": challenge}
+
+
+class PrefixBlocked(DomainError):
+    code = "prefix_blocked"
+    status = 429
+    message = _("Codes to numbers like this one are paused for now. Try again later.")
+
+
+class SourceBlocked(DomainError):
+    code = "source_blocked"
+    status = 429
+    message = _("Too many codes from your network were never used. Try again later.")
 
 
 class InviteNotFound(DomainError):

@@ -46,7 +46,7 @@ def is_api_request(request) -> bool:
 
 def error_body(error: DomainError) -> dict:
     """The one JSON shape of an error: a human `detail` and a stable machine `code`."""
-    return {"detail": str(error.message), "code": error.code}
+    return {"detail": str(error.message), "code": error.code, **error.extra}
 
 
 def error_headers(error: DomainError) -> dict:

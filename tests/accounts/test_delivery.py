@@ -195,6 +195,7 @@ def test_an_outcome_recorded_late_still_counts_once(settings):
     assert delivery.claim(worker="w", limit=1, now=now + timedelta(minutes=1)) == []
 
 
+@pytest.mark.usefixtures("fixed_counters_only")
 def test_messages_are_claimed_oldest_first(settings):
     settings.SMS_DELIVER_ON_COMMIT = False
     now = timezone.now()

@@ -45,8 +45,8 @@ def a_token(user, expires_at):
 
 def test_prune_deletes_what_is_past_its_retention_and_keeps_the_rest(now):
     user = make_user()
-    login_records_at(now - timedelta(days=8))
-    login_records_at(now - timedelta(days=6))
+    login_records_at(now - timedelta(days=15))
+    login_records_at(now - timedelta(days=13))
     a_session(now - timedelta(seconds=1))
     a_session(now + timedelta(days=1))
     a_token(user, now - timedelta(seconds=1))
@@ -68,7 +68,7 @@ def test_prune_deletes_what_is_past_its_retention_and_keeps_the_rest(now):
 
 def test_the_retention_is_a_setting(settings, now):
     settings.LOGIN_RECORDS_RETENTION_DAYS = 30
-    login_records_at(now - timedelta(days=8))
+    login_records_at(now - timedelta(days=15))
 
     assert prune(now=now) == {}
 

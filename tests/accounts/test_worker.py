@@ -60,6 +60,7 @@ def test_request_code_answers_before_the_sms_is_delivered(api, worker):
     assert [m.phone for m in sms.outbox] == [PHONE]
 
 
+@pytest.mark.usefixtures("fixed_counters_only")
 def test_the_worker_sends_on_several_threads_at_once(worker):
     for n in range(4):
         services.request_code(phone=f"+7999800000{n}", ip="203.0.113.7", now=timezone.now())

@@ -53,6 +53,7 @@ def test_ipv6_clients_are_keyed_by_their_64_bit_prefix(settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("fixed_counters_only")
 def test_sixty_addresses_of_one_ipv6_64_share_one_sending_limit(api, settings):
     """Issue 9, finding 4: 60 addresses of one /64 no longer pass a 50-an-hour limit."""
     settings.OTP_PER_IP_PER_HOUR = 50

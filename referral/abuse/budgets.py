@@ -1,0 +1,84 @@
+"""Daily SMS budgets per country and per number prefix (SMS_BUDGETS), with alerts.
+
+A budget's day is the UTC day, as for SMS_DAILY_BUDGET. The counters live in the
+shared cache; they are read with the risk signals and bumped when a code is sent.
+"""
+
+import logging
+import math
+from datetime import datetime
+
+import phonenumbers
+from django.conf import settings
+from django.core.mail import mail_admins
+from django.utils.module_loading import import_string
+
+from referral.core import counters
+
+logger = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+ALERT_PERCENTS = (50, 80, 100)
+
+
+def applying(phone: str) -> dict[str, int]:
+    """The budgets `phone` spends: its country's and those of prefixes it starts with."""
+    country = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    return {
+        name: limit
+        for name, limit in settings.SMS_BUDGETS.items()
+        if name == country or (name.startswith("+") and phone.startswith(name))
+    }
+
+
+def cache_key(name: str, now: datetime) -> str:
+    return f"abuse:budget:{name}:{int(now.timestamp()) // DAY}"
+
+
+def share_used(phone: str, cached: dict, *, now: datetime) -> float:
+    """The largest share of a budget of `phone` already used today (0 with no budget)."""
+    return max(
+        (cached.get(cache_key(name, now), 0) / limit for name, limit in applying(phone).items()),
+        default=0.0,
+    )
+
+
+def record_sent(phone: str, *, now: datetime) -> None:
+    """Count one SMS against each budget of `phone`; alert when one crosses 50/80/100 %."""
+    budgets = applying(phone)
+    used = counters.bump({cache_key(name, now): 2 * DAY for name in budgets})
+    for (name, limit), count in zip(budgets.items(), used, strict=True):
+        for percent in ALERT_PERCENTS:
+            if count == math.ceil(limit * percent / 100):  # exactly one request sees it
+                alert(budget=name, percent=percent, used=count, limit=limit)
+
+
+def seconds_until_tomorrow(now: datetime) -> int:
+    return DAY - int(now.timestamp()) % DAY
+
+
+def alert(*, budget: str, percent: int, used: int, limit: int) -> None:
+    logger.warning(
+        "SMS budget %s at %s%%: %s of %s today",
+        budget,
+        percent,
+        used,
+        limit,
+        extra={"event": "sms_budget", "budget": budget, "percent": percent, "used": used},
+    )
+    try:
+        import_string(settings.SMS_BUDGET_NOTIFIER)(
+            budget=budget, percent=percent, used=used, limit=limit
+        )
+    except Exception:  # a broken notifier must not refuse the person their code
+        logger.exception("SMS budget notifier %s failed", settings.SMS_BUDGET_NOTIFIER)
+
+
+def notify_admins(*, budget: str, percent: int, used: int, limit: int) -> None:
+    """The default notifier: an e-mail to ALERT_EMAILS through Django's mail backend."""
+    mail_admins(
+        f"SMS budget {budget} at {percent}%",
+        f"{used} of the {limit} SMS of today's budget {budget} are spent.\n"
+        "At 80 % new numbers are challenged; at 100 % only numbers that logged in before "
+        "get codes until midnight UTC.",
+    )
