@@ -45,7 +45,13 @@ class RequestCodeView(PublicAPIView):
     @extend_schema(
         summary="Send a login code by SMS",
         description="Any common phone format works; the number must be a mobile number of an "
-        "allowed country. A new code replaces the previous one. The code is never returned.",
+        "allowed country. A new code replaces the previous one. The code is never returned.\n\n"
+        "When a request looks automated (SMS-pumping signals), the answer is 428 "
+        "`challenge_required` with a proof-of-work `challenge` (ALTCHA): solve it and send the "
+        "same request again with the solution in `altcha`. A solution works once, for this "
+        "number, for SMS_CHALLENGE_TTL_SECONDS. Numbers that logged in before are not "
+        "challenged by prefix or budget signals. 429 `prefix_blocked` / `source_blocked` refuse "
+        "one prefix or one address for a while (Retry-After).",
         request=RequestCodeSerializer,
         examples=[OpenApiExample("phone", value={"phone": "+79991234567"}, request_only=True)],
         responses={
@@ -61,6 +67,9 @@ class RequestCodeView(PublicAPIView):
                 errors.AccountDisabled,
                 errors.Throttled,
                 errors.SmsBudgetExhausted,
+                errors.ChallengeRequired,
+                errors.PrefixBlocked,
+                errors.SourceBlocked,
             ),
         },
     )

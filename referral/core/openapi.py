@@ -28,8 +28,35 @@ ErrorSerializer = inline_serializer(
             required=False,
             help_text="Every message per field, for field problems.",
         ),
+        "challenge": inline_serializer(
+            "Challenge",
+            {
+                "algorithm": serializers.CharField(),
+                "challenge": serializers.CharField(),
+                "maxNumber": serializers.IntegerField(),
+                "salt": serializers.CharField(),
+                "signature": serializers.CharField(),
+            },
+            required=False,
+            help_text="Only with 428 challenge_required: an ALTCHA proof-of-work challenge. "
+            "Find n in 0..maxNumber with SHA-256(salt + n) == challenge, then send the request "
+            "again with altcha = base64(JSON {algorithm, challenge, number: n, salt, signature}).",
+        ),
     },
 )
+# The fields an error adds to its body, as examples in the schema.
+EXTRA_EXAMPLES = {
+    errors.ChallengeRequired.code: {
+        "challenge": {
+            "algorithm": "SHA-256",
+            "challenge": "2e0a6c1c1f1b0e8c2b0b5b0ff2b1b7e0f6e3e1b0a1c8c1d8e7f4a2b3c4d5e6f7",
+            "maxNumber": 50000,
+            "salt": "8a3b1c2d4e5f6a7b8c9d0e1f?expires=1795000000&phone=%2B79991234567"
+            "&difficulty=50000&",
+            "signature": "5b7a0e2f9c3d4b1a6e8f0c2d4b6a8e0f1c3d5b7a9e1f3c5d7b9a1e3f5c7d9b1a",
+        }
+    }
+}
 
 # Errors that are not domain errors: (status, code, the message the API really sends,
 # as DRF or a field defines it; shown in Russian, as the API answers by default).
@@ -76,8 +103,9 @@ def error_responses(*documented) -> dict[int, OpenApiResponse]:
     by_status: dict[int, list[OpenApiExample]] = {}
     for error in [*documented, *ANY_OPERATION]:
         status, code, message = _describe(error)
+        body = {"detail": message, "code": code, **EXTRA_EXAMPLES.get(code, {})}
         by_status.setdefault(status, []).append(
-            OpenApiExample(code, value={"detail": message, "code": code}, status_codes=[status])
+            OpenApiExample(code, value=body, status_codes=[status])
         )
     return {
         status: OpenApiResponse(

@@ -1,5 +1,7 @@
 """The pages: the same services as the JSON API, with session login instead of tokens."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from referral.accounts import services
 from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
-from referral.core.errors import DomainError, InviteNotNewUser, Throttled
+from referral.core.errors import ChallengeRequired, DomainError, InviteNotNewUser, Throttled
 from referral.core.http import client_ip
 from referral.core.serializers import first_error
 from referral.invites import selectors
@@ -52,7 +54,14 @@ def phone(request):
             number = serializer.validated_data["phone"]
             ip = client_ip(request)
             try:
-                services.request_code(phone=number, ip=ip, now=timezone.now())
+                services.request_code(
+                    phone=number,
+                    ip=ip,
+                    now=timezone.now(),
+                    altcha=serializer.validated_data.get("altcha"),
+                )
+            except ChallengeRequired as challenged:
+                return _challenge(request, challenged, phone=request.POST["phone"], invite=invite)
             except Throttled as throttled:
                 if not services.seconds_until_resend(phone=number, ip=ip, now=timezone.now()):
                     error = str(throttled.message)
@@ -71,6 +80,29 @@ def phone(request):
         {"error": error, "phone": request.POST.get("phone", ""), "invite": invite},
         status=400 if error else 200,
     )
+
+
+def _challenge(request, challenged: ChallengeRequired, *, phone: str, invite: str | None):
+    """The phone form again, with a proof-of-work check that solves itself and sends it."""
+    action = reverse("web:phone") + (f"?{urlencode({'invite': invite})}" if invite else "")
+    strings = {
+        "label": _("I am not a robot"),
+        "verifying": _("Checking…"),
+        "verified": _("Checked"),
+        "error": _("The check failed. Send the form again."),
+        "expired": _("The check has expired. Send the form again."),
+        "verificationRequired": _("Wait for the check to finish."),
+        "waitAlert": _("Checking… please wait."),
+    }
+    context = {
+        "phone": phone,
+        "invite": invite,
+        "action": action,
+        "challenge": json.dumps(challenged.extra["challenge"]),
+        "altcha_strings": json.dumps(strings, ensure_ascii=False),
+        "message": challenged.message,
+    }
+    return render(request, "web/phone.html", context, status=challenged.status)
 
 
 def _start_login(request, number: str, invite: str | None):
@@ -142,6 +174,9 @@ def resend(request):
         return redirect("web:phone")
     try:
         services.request_code(phone=number, ip=client_ip(request), now=timezone.now())
+    except ChallengeRequired as challenged:
+        invite = request.session.get(INVITE_KEY)
+        return _challenge(request, challenged, phone=number, invite=invite)
     except DomainError as refused:
         messages.error(request, refused.message)
     else:

@@ -1,21 +1,15 @@
 """The pages in a real Chromium against a real runserver."""
 
 import re
-from itertools import count
 
 import pytest
 
 from harness.browser import DESKTOP_SIZE, PHONE_SIZE
 
+from ..factories import new_phone as fresh_phone
 from ..factories import wrong_code
 
 pytestmark = pytest.mark.live
-
-_numbers = count(1)
-
-
-def fresh_phone() -> str:
-    return f"+7999555{next(_numbers):04d}"
 
 
 def ask_for_a_code(page, server, phone, start="/ui/phone/"):

@@ -17,6 +17,13 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // The proof-of-work check (only when the server asked for one) sends the form once solved.
+  const check = document.querySelector("altcha-widget");
+  if (check) {
+    // After the widget has written its hidden field (it renders on the next tick).
+    check.addEventListener("verified", () => setTimeout(() => check.closest("form").requestSubmit()));
+  }
+
   const resend = document.getElementById("resend");
   if (resend && Number(resend.dataset.wait) > 0) {
     let left = Number(resend.dataset.wait);
