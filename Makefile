@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | c
 
 APP_TESTS := tests/accounts tests/invites tests/web tests/core
 
-.PHONY: install system-deps node-deps run serve test bench soak format migrate lock screenshots clean
+.PHONY: install system-deps node-deps vendor run serve test bench soak abuse-sim format migrate lock screenshots clean
 
 install: $(STAMP)
 
@@ -31,12 +31,18 @@ run: migrate
 system-deps:
 	scripts/install-system-deps.sh
 
-# newman, for the Postman collection (package-lock.json pins it).
+# newman for the Postman collection, and the ALTCHA widget (package-lock.json pins them).
 node-deps: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json | system-deps
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The ALTCHA widget the pages serve, copied from the npm package package-lock.json pins.
+vendor: node-deps
+	cp node_modules/altcha/dist_external/altcha.js node_modules/altcha/dist_external/worker.js \
+		node_modules/altcha/dist_external/altcha.css node_modules/altcha/LICENSE.txt \
+		referral/web/static/vendor/altcha/
 
 # Production mode on this machine: gunicorn + the SMS worker, PostgreSQL, Redis.
 serve: install system-deps
