@@ -1,0 +1,101 @@
+"""What the operator's SMS-pumping page shows (the admin; /metrics reads the same)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.db.models.functions import Substr
+
+from referral.accounts.models import CodeMessage
+from referral.core import counters
+
+from . import budgets, risk
+from .models import Rule
+
+PERIODS = {"24 h": timedelta(hours=24), "14 days": timedelta(days=14)}
+DAILY_METRICS = [
+    "challenge_shown",
+    "challenge_solved",
+    "prefix_blocked",
+    "source_blocked",
+    "sms_unavailable",
+]
+
+
+@dataclass(frozen=True)
+class PrefixStats:
+    prefix: str
+    country: str
+    numbers: int  # numbers asked for a code
+    verified: int  # of them, numbers that logged in
+    sent: int  # SMS delivered
+
+    @property
+    def conversion(self) -> float:
+        return self.verified / self.numbers if self.numbers else 1.0
+
+
+def prefixes(*, since: datetime) -> list[PrefixStats]:
+    """Per number prefix since `since`, worst conversion first: one grouped query."""
+    rows = (
+        CodeMessage.objects.filter(created_at__gte=since)
+        .annotate(prefix=Substr("code__phone__number", 1, 1 + settings.SMS_RISK_PREFIX_DIGITS))
+        .values("prefix")
+        .annotate(
+            numbers=Count("code__phone", distinct=True),
+            verified=Count("code__phone", distinct=True, filter=Q(code__used_at__isnull=False)),
+            sent=Count("id", filter=Q(state=CodeMessage.State.SENT)),
+            sample=Min("code__phone__number"),
+        )
+    )
+    stats = [
+        PrefixStats(
+            prefix=row["prefix"],
+            country=_country(str(row["sample"])),
+            numbers=row["numbers"],
+            verified=row["verified"],
+            sent=row["sent"],
+        )
+        for row in rows
+    ]
+    return sorted(stats, key=lambda s: (s.conversion, -s.numbers))
+
+
+def countries(stats: list[PrefixStats]) -> dict[str, int]:
+    """SMS delivered per country, most first."""
+    total: dict[str, int] = {}
+    for row in stats:
+        total[row.country] = total.get(row.country, 0) + row.sent
+    return dict(sorted(total.items(), key=lambda item: -item[1]))
+
+
+def daily_totals(*, now: datetime, days: int = 14) -> dict[str, list[int]]:
+    """Each metric of DAILY_METRICS per UTC day, today first."""
+    moments = [now - timedelta(days=n) for n in range(days)]
+    keys = {(m, n): risk.today(m, moment) for m in DAILY_METRICS for n, moment in enumerate(moments)}
+    cached = counters.read(keys.values())
+    return {m: [cached.get(keys[m, n], 0) for n in range(days)] for m in DAILY_METRICS}
+
+
+def blocks_in_force(*, now: datetime) -> list[Rule]:
+    return list(
+        Rule.objects.filter(action=Rule.Action.DENY)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("-created_at")
+    )
+
+
+def budgets_used(*, now: datetime) -> list[tuple[str, int, int]]:
+    """(budget, SMS counted today, limit) for each of SMS_BUDGETS."""
+    keys = {name: budgets.cache_key(name, now) for name in settings.SMS_BUDGETS}
+    cached = counters.read(keys.values())
+    return [(name, cached.get(keys[name], 0), limit) for name, limit in settings.SMS_BUDGETS.items()]
+
+
+def _country(number: str) -> str:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or "?"
+    except phonenumbers.NumberParseException:
+        return "?"
