@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 )
 
 from referral.accounts import api as accounts_api
+from referral.core import metrics
 from referral.core import views as core_views
 from referral.invites import api as invites_api
 
@@ -55,6 +56,7 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("referral.web.urls")),
 ]
 if settings.ADMIN_URL:  # "" switches the admin off

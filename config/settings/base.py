@@ -3,6 +3,7 @@
 These are the development settings too (manage.py's default); production.py adds its own.
 """
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -361,6 +362,14 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 if ADMIN_URL and (not ADMIN_URL.endswith("/") or ADMIN_URL.startswith(("/", "api/", "ui/", "r/"))):
     raise ImproperlyConfigured("ADMIN_URL must end with / and not start with /, api/, ui/ or r/.")
 ADMIN_LOGIN_FAILURES_BEFORE_DELAY = whole("ADMIN_LOGIN_FAILURES_BEFORE_DELAY", 5, low=1)
+
+# /metrics (Prometheus): for a bearer token, or for clients connecting from these networks.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+]
+METRICS_COLLECTORS = ["referral.abuse.metrics.AbuseCollector"]
 
 # Alerts (SMS budgets) go by e-mail to ALERT_EMAILS through EMAIL_URL (django-environ's format).
 ADMINS = [(address, address) for address in env.list("ALERT_EMAILS", default=[])]

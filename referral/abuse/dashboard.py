@@ -74,7 +74,9 @@ def countries(stats: list[PrefixStats]) -> dict[str, int]:
 def daily_totals(*, now: datetime, days: int = 14) -> dict[str, list[int]]:
     """Each metric of DAILY_METRICS per UTC day, today first."""
     moments = [now - timedelta(days=n) for n in range(days)]
-    keys = {(m, n): risk.today(m, moment) for m in DAILY_METRICS for n, moment in enumerate(moments)}
+    keys = {
+        (m, n): risk.today(m, moment) for m in DAILY_METRICS for n, moment in enumerate(moments)
+    }
     cached = counters.read(keys.values())
     return {m: [cached.get(keys[m, n], 0) for n in range(days)] for m in DAILY_METRICS}
 
@@ -91,7 +93,9 @@ def budgets_used(*, now: datetime) -> list[tuple[str, int, int]]:
     """(budget, SMS counted today, limit) for each of SMS_BUDGETS."""
     keys = {name: budgets.cache_key(name, now) for name in settings.SMS_BUDGETS}
     cached = counters.read(keys.values())
-    return [(name, cached.get(keys[name], 0), limit) for name, limit in settings.SMS_BUDGETS.items()]
+    return [
+        (name, cached.get(keys[name], 0), limit) for name, limit in settings.SMS_BUDGETS.items()
+    ]
 
 
 def _country(number: str) -> str:

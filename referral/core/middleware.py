@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views import defaults
 from redis.exceptions import RedisError
 
+from . import metrics
 from .errors import BadHost, CacheUnavailable, DatabaseUnavailable, DomainError
 from .http import error_headers, is_api_request, json_error
 from .logs import printable
@@ -31,6 +32,8 @@ class RequestLogMiddleware:
         request.id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request.id
+        seconds = time.perf_counter() - started
+        metrics.observe(request, response, seconds)
         path = printable(request.path)  # %0A in a URL must not start a forged line
         logger.info(
             "%s %s %s",
@@ -42,7 +45,7 @@ class RequestLogMiddleware:
                 "method": request.method,
                 "path": path,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": round(seconds * 1000, 1),
             },
         )
         return response

@@ -15,6 +15,9 @@ def api_server(tmp_path_factory):
         "OTP_PER_IP_PER_HOUR": "100000",
         "VERIFY_PER_IP_PER_HOUR": "100000",
         "INVITE_ACTIVATIONS_PER_USER_PER_HOUR": "100000",
+        # 0: every new (non-test, never logged in) number is challenged, so that the
+        # collection can show the proof-of-work flow (428, solve, send again).
+        "SMS_BUDGET_CHALLENGE_SHARE": "0",
     }
     with DevServer(tmp_path_factory.mktemp("contract"), **env) as server:
         yield server

@@ -39,6 +39,6 @@ def test_the_postman_collection_passes_with_newman(api_server, tmp_path):
 
     assert result.returncode == 0, result.stdout[-6000:]
     run = json.loads(report.read_text())["run"]
-    assert run["stats"]["requests"] == {"total": 19, "pending": 0, "failed": 0}
+    assert run["stats"]["requests"] == {"total": 21, "pending": 0, "failed": 0}
     assert run["stats"]["assertions"]["failed"] == 0
     assert run["stats"]["assertions"]["total"] >= 50
