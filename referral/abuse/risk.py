@@ -14,7 +14,7 @@ import dataclasses
 import ipaddress
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -123,10 +123,10 @@ def screen(ask: Ask, *, solution: str | None) -> Assessment:
         if solution and challenge.accepts(
             solution, phone=ask.phone, difficulty=result.difficulty, now=ask.now
         ):
-            _bump(ask, "solved")
+            _bump_once_per_number(ask, "solved")
             _count_today(ask, "challenge_solved")
         else:
-            _bump(ask, "shown")
+            _bump_once_per_number(ask, "shown")
             _count_today(ask, "challenge_shown")
             required = ChallengeRequired(
                 challenge.new(phone=ask.phone, difficulty=result.difficulty, now=ask.now),
@@ -150,8 +150,7 @@ def assess(ask: Ask, signals: Signals) -> Assessment:
 
     if risk and new and Rule.Kind.PREFIX not in allowed:
         if Rule.Kind.PREFIX in blocked:
-            rule = blocked[Rule.Kind.PREFIX]
-            return _blocked(Rule.Kind.PREFIX, ("prefix_blocked",), ask.now, until=rule.expires_at)
+            return _still_blocked(blocked[Rule.Kind.PREFIX], ask.now)
         if signals.prefix.below(
             settings.SMS_RISK_BLOCK_CONVERSION, sent_at_least=settings.SMS_RISK_BLOCK_MIN_SENT
         ):
@@ -172,14 +171,12 @@ def assess(ask: Ask, signals: Signals) -> Assessment:
             settings.SMS_RISK_BLOCK_CONVERSION, sent_at_least=settings.SMS_RISK_BLOCK_MIN_SENT
         )
         if rule is not None or collapsed:
-            if new:  # a person who logged in before is challenged, never refused
-                return _blocked(
-                    Rule.Kind.SOURCE,
-                    ("source_blocked",) if rule else ("source_conversion",),
-                    ask.now,
-                    until=rule.expires_at if rule else None,
-                    block=None if rule else ask.source,
-                )
+            if (
+                new and rule is not None
+            ):  # a person who logged in before is challenged, never refused
+                return _still_blocked(rule, ask.now)
+            if new:
+                return _blocked(Rule.Kind.SOURCE, ("source_conversion",), ask.now, block=ask.source)
             reasons.append("source_blocked")
         at_least = settings.SMS_RISK_MIN_SENT
         if signals.source.below(settings.SMS_RISK_CONVERSION, sent_at_least=at_least):
@@ -230,24 +227,17 @@ def gather(ask: Ask) -> Signals:
 
 
 def record_sent(ask: Ask) -> None:
-    """An SMS went out for `ask`: count it for conversion, bursts and budgets.
-
-    The source counts every SMS; the prefix and the block of 100 count each number once
-    per window, so that nobody can spoil a prefix by asking for one number again and again.
-    """
-    names = ["source_sent", "network_sent"]
-    if cache.add(f"abuse:asked:{ask.phone}", 1, settings.SMS_RISK_WINDOW_SECONDS):
-        names += ["prefix_sent"] if ask.returning else ["prefix_sent", "burst"]
-    _bump(ask, *names)
+    """An SMS went out for `ask`: count it for conversion, bursts and budgets (the source
+    counts every SMS; the prefix and the block of 100 each number once)."""
+    _bump(ask, "source_sent", "network_sent")
+    _bump_once_per_number(ask, "prefix_sent", "burst")
     budgets.record_sent(ask.phone, now=ask.now)
 
 
 def record_verified(ask: Ask) -> None:
     """A code sent for `ask.phone` was used: the source converted, and the prefix (once)."""
-    names = ["source_verified", "network_verified"]
-    if cache.add(f"abuse:converted:{ask.phone}", 1, settings.SMS_RISK_WINDOW_SECONDS):
-        names.append("prefix_verified")
-    _bump(ask, *names)
+    _bump(ask, "source_verified", "network_verified")
+    _bump_once_per_number(ask, "prefix_verified")
 
 
 def today(metric: str, now: datetime) -> str:
@@ -272,6 +262,20 @@ def _blocked(
         reasons,
         refusal=error(retry_after=seconds),
         block=(kind, block) if block else None,
+    )
+
+
+def _still_blocked(rule: rules.Active, now: datetime) -> Assessment:
+    """An automatic block in force; renewed once half spent, so it lasts while the traffic
+    that caused it goes on, and expires SMS_RISK_BLOCK_SECONDS after it stops."""
+    assert rule.expires_at is not None  # noqa: S101 - automatic blocks expire (a constraint)
+    renew = rule.expires_at - now < timedelta(seconds=settings.SMS_RISK_BLOCK_SECONDS / 2)
+    return _blocked(
+        rule.kind,
+        (f"{rule.kind}_blocked",),
+        now,
+        until=rule.expires_at,
+        block=rule.value if renew else None,
     )
 
 
@@ -306,6 +310,13 @@ def _window(name: str, key: str, now: datetime) -> tuple[str, str, float]:
 def _bump(ask: Ask, *names: str) -> None:
     series = _series(ask)
     counters.bump({_window(n, series[n], ask.now)[0]: 2 * _seconds(n) for n in names})
+
+
+def _bump_once_per_number(ask: Ask, *names: str) -> None:
+    """Count `ask.phone` in the prefix's series at most once per window: nobody can spoil
+    a prefix by asking for one number again and again. Bursts count new numbers only."""
+    if cache.add(f"abuse:{names[0]}:{ask.phone}", 1, settings.SMS_RISK_WINDOW_SECONDS):
+        _bump(ask, *(n for n in names if n != "burst" or not ask.returning))
 
 
 def _count_today(ask: Ask, metric: str) -> None:

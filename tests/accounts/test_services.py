@@ -80,6 +80,7 @@ def test_cooldown_ends_once_the_code_is_used(request_code, now):
     assert len(sms.outbox) == 2
 
 
+@pytest.mark.usefixtures("fixed_counters_only")
 def test_at_most_five_codes_per_phone_and_address_per_hour(request_code, now):
     for minute in range(5):
         request_code(now=now + timedelta(minutes=minute * 2))

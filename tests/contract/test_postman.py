@@ -41,4 +41,4 @@ def test_the_postman_collection_passes_with_newman(api_server, tmp_path):
     run = json.loads(report.read_text())["run"]
     assert run["stats"]["requests"] == {"total": 21, "pending": 0, "failed": 0}
     assert run["stats"]["assertions"]["failed"] == 0
-    assert run["stats"]["assertions"]["total"] >= 50
+    assert run["stats"]["assertions"]["total"] >= 64

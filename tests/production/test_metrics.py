@@ -22,7 +22,7 @@ def healthz_count(server) -> float:
 
 def test_metrics_count_the_requests_of_every_worker(stack):
     before = healthz_count(stack.b)
-    for _ in range(40):  # two workers: both answer some of them
+    for _ in range(40):  # either of the two workers may answer each
         assert get(stack.b.url + "/healthz")[0] == 200
 
     assert healthz_count(stack.b) - before == 40
