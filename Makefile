@@ -66,6 +66,10 @@ bench: install system-deps
 soak: install system-deps
 	$(PY) bench/soak.py
 
+# SMS-pumping botnets against the production stack, with and without the defence; writes docs/abuse.md.
+abuse-sim: install system-deps
+	$(PY) bench/abuse_sim.py
+
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .

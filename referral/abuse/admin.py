@@ -14,7 +14,8 @@ class RuleForm(forms.ModelForm):
         fields = ["kind", "value", "action", "expires_at", "reason"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") and data.get("value"):
             try:
                 data["value"] = rules.validate(data["kind"], data["value"].strip())

@@ -10,8 +10,9 @@ import binascii
 import json
 import urllib.parse
 from datetime import datetime, timedelta
+from typing import cast
 
-import altcha
+from altcha.v1 import ChallengeOptions, PayloadType, create_challenge, verify_solution
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
@@ -19,11 +20,13 @@ from django.utils.crypto import salted_hmac
 
 def new(*, phone: str, difficulty: int, now: datetime) -> dict:
     """A signed challenge (the JSON the ALTCHA widget and solvers take)."""
-    made = altcha.create_challenge_v1(
-        hmac_key=_key(),
-        max_number=difficulty,
-        expires=now + timedelta(seconds=settings.SMS_CHALLENGE_TTL_SECONDS),
-        params={"phone": phone, "difficulty": str(difficulty)},
+    made = create_challenge(
+        ChallengeOptions(
+            hmac_key=_key(),
+            max_number=difficulty,
+            expires=now + timedelta(seconds=settings.SMS_CHALLENGE_TTL_SECONDS),
+            params={"phone": phone, "difficulty": str(difficulty)},
+        )
     )
     return made.to_dict()  # algorithm, challenge, maxNumber, salt, signature
 
@@ -33,7 +36,7 @@ def accepts(solution: str, *, phone: str, difficulty: int, now: datetime) -> boo
     payload = _decoded(solution)
     if payload is None:
         return False
-    ok, _ = altcha.verify_solution_v1(payload, _key(), check_expires=False)  # type: ignore[arg-type]
+    ok, _ = verify_solution(cast(PayloadType, payload), _key(), check_expires=False)
     if not ok:
         return False
     params = dict(urllib.parse.parse_qsl(payload["salt"].partition("?")[2].rstrip("&")))

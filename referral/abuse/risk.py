@@ -166,18 +166,17 @@ def assess(ask: Ask, signals: Signals) -> Assessment:
 
     if risk and Rule.Kind.SOURCE not in allowed:
         # Only the very address is blocked; its wider network is at most challenged.
-        rule = blocked.get(Rule.Kind.SOURCE)
+        source_rule = blocked.get(Rule.Kind.SOURCE)
         collapsed = signals.source.below(
             settings.SMS_RISK_BLOCK_CONVERSION, sent_at_least=settings.SMS_RISK_BLOCK_MIN_SENT
         )
-        if rule is not None or collapsed:
-            if (
-                new and rule is not None
-            ):  # a person who logged in before is challenged, never refused
-                return _still_blocked(rule, ask.now)
-            if new:
+        if source_rule is not None or collapsed:
+            if not new:  # a person who logged in before is challenged, never refused
+                reasons.append("source_blocked")
+            elif source_rule is not None:
+                return _still_blocked(source_rule, ask.now)
+            else:
                 return _blocked(Rule.Kind.SOURCE, ("source_conversion",), ask.now, block=ask.source)
-            reasons.append("source_blocked")
         at_least = settings.SMS_RISK_MIN_SENT
         if signals.source.below(settings.SMS_RISK_CONVERSION, sent_at_least=at_least):
             reasons.append("source_conversion")
