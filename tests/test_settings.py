@@ -164,6 +164,18 @@ NUMERIC = {
     "CLEANUP_INTERVAL_SECONDS": ["0"],
     "ADMIN_LOGIN_FAILURES_BEFORE_DELAY": ["0"],
     "SECURE_HSTS_SECONDS": ["-1"],
+    "SMS_RISK_PREFIX_DIGITS": ["0", "15"],
+    "SMS_RISK_WINDOW_SECONDS": ["59"],
+    "SMS_RISK_MIN_SENT": ["0"],
+    "SMS_RISK_CONVERSION": ["-0.1", "1.1"],
+    "SMS_RISK_BLOCK_MIN_SENT": ["0"],
+    "SMS_RISK_BLOCK_CONVERSION": ["-1"],
+    "SMS_RISK_BLOCK_SECONDS": ["59"],
+    "SMS_RISK_BURST": ["1"],
+    "SMS_CHALLENGE_DIFFICULTY": ["99", "10000001"],
+    "SMS_CHALLENGE_MAX_DIFFICULTY": ["49999"],
+    "SMS_CHALLENGE_TTL_SECONDS": ["29"],
+    "SMS_BUDGET_CHALLENGE_SHARE": ["1.5"],
 }
 
 
@@ -203,6 +215,9 @@ def test_every_numeric_setting_is_range_checked():
         ({"LOGIN_FAILURES_PER_IP": "50", "LOGIN_FAILURES_PER_PHONE": "50"}, "LOGIN_FAILURES"),
         ({"SMS_CONSOLE_DELAY_MIN": "3", "SMS_CONSOLE_DELAY_MAX": "2"}, "SMS_CONSOLE_DELAY"),
         ({"SMS_TIMEOUT_SECONDS": "30", "SMS_LEASE_SECONDS": "30"}, "SMS_LEASE_SECONDS"),
+        ({"SMS_RISK_MIN_SENT": "8", "SMS_RISK_BLOCK_MIN_SENT": "8"}, "SMS_RISK_MIN_SENT"),
+        ({"SMS_RISK_BLOCK_CONVERSION": "0.3"}, "SMS_RISK_BLOCK_CONVERSION"),
+        ({"SMS_BUDGETS": "RU:3000,KZ:2000"}, "SMS_DAILY_BUDGET"),
     ],
 )
 def test_limits_that_would_let_one_address_lock_a_phone_are_refused(env, named):
@@ -211,6 +226,26 @@ def test_limits_that_would_let_one_address_lock_a_phone_are_refused(env, named):
 
     assert result.returncode != 0
     assert named in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("value", ["RU", "RU:", "RU:0", "RU:-5", "ru:10", "7999:10", "+7 999:5"])
+def test_malformed_sms_budgets_are_refused(value):
+    result = import_settings(SMS_BUDGETS=value)
+
+    assert result.returncode != 0
+    assert "SMS_BUDGETS" in result.stderr.splitlines()[-1]
+
+
+def test_sms_budgets_name_countries_and_prefixes():
+    value = settings_value("SMS_BUDGETS", SMS_BUDGETS=" RU:1000, KZ:100 ,+7999123:50,")
+
+    assert value == "{'RU': 1000, 'KZ': 100, '+7999123': 50}"
+
+
+def test_each_allowed_country_gets_a_budget_by_default():
+    assert (
+        settings_value("SMS_BUDGETS", PHONE_ALLOWED_REGIONS="RU,KZ") == "{'RU': 1000, 'KZ': 1000}"
+    )
 
 
 def app_server_settings(module: str, **env) -> subprocess.CompletedProcess:

@@ -51,3 +51,15 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+def csp_violations(page) -> list[str]:
+    """The Content Security Policy violations `page` reports from now on (filled as they come)."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations

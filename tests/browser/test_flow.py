@@ -8,6 +8,7 @@ from harness.browser import DESKTOP_SIZE, PHONE_SIZE
 
 from ..factories import new_phone as fresh_phone
 from ..factories import wrong_code
+from .conftest import csp_violations
 
 pytestmark = pytest.mark.live
 
@@ -126,13 +127,7 @@ def test_pages_fit_a_360_pixel_screen(server, new_page, path):
 
 def test_pages_run_no_inline_script_and_break_no_csp_rule(server, new_page):
     page = new_page()
-    violations = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    violations = csp_violations(page)
     log_in(page, server, fresh_phone())
 
     assert violations == []
