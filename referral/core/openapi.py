@@ -50,9 +50,9 @@ EXTRA_EXAMPLES = {
         "challenge": {
             "algorithm": "SHA-256",
             "challenge": "2e0a6c1c1f1b0e8c2b0b5b0ff2b1b7e0f6e3e1b0a1c8c1d8e7f4a2b3c4d5e6f7",
-            "maxNumber": 50000,
+            "maxNumber": 20000,
             "salt": "8a3b1c2d4e5f6a7b8c9d0e1f?expires=1795000000&phone=%2B79991234567"
-            "&difficulty=50000&",
+            "&difficulty=20000&",
             "signature": "5b7a0e2f9c3d4b1a6e8f0c2d4b6a8e0f1c3d5b7a9e1f3c5d7b9a1e3f5c7d9b1a",
         }
     }

@@ -71,7 +71,7 @@ def test_each_signal_alone_raises_a_new_number_to_a_challenge(changes, reason):
     result = risk.assess(ask(), signals(**changes))
 
     assert (result.level, result.reasons) == (Level.ELEVATED, (reason,))
-    assert result.difficulty == 50_000
+    assert result.difficulty == 20_000
 
 
 @pytest.mark.parametrize(
@@ -106,8 +106,8 @@ def test_difficulty_doubles_with_each_reason_up_to_the_cap():
     two = signals(burst=3, unsolved=6)
     four = signals(burst=3, unsolved=6, budget_used=0.9, prefix=Rate(6, 0))
 
-    assert risk.assess(ask(), two).difficulty == 100_000
-    assert risk.assess(ask(), four).difficulty == 200_000  # the cap
+    assert risk.assess(ask(), two).difficulty == 40_000
+    assert risk.assess(ask(), four).difficulty == 100_000  # the cap
 
 
 def test_a_collapsed_prefix_is_blocked_for_new_numbers_and_the_block_recorded():
@@ -332,8 +332,8 @@ def test_a_challenge_is_signed_for_the_number_and_difficulty(send):
 
     challenge = challenged.value.extra["challenge"]
     assert set(challenge) == {"algorithm", "challenge", "maxNumber", "salt", "signature"}
-    assert challenge["algorithm"] == "SHA-256" and challenge["maxNumber"] == 50_000
-    assert "phone=%2B79995550003" in challenge["salt"] and "difficulty=50000" in challenge["salt"]
+    assert challenge["algorithm"] == "SHA-256" and challenge["maxNumber"] == 20_000
+    assert "phone=%2B79995550003" in challenge["salt"] and "difficulty=20000" in challenge["salt"]
 
 
 # Budgets
