@@ -78,9 +78,10 @@ def _markdown(results: dict) -> str:
         "(50 an hour); the signals stop it after `SMS_RISK_BLOCK_MIN_SENT` SMS, so its own cut "
         "is smaller than the others'.",
         "- Latency: real users were never challenged, so what they lost is the screening "
-        "itself (a few cache round trips per request) plus what the simulated bots took from "
-        "the same 2 cores: the bots' proof-of-work runs here too, in a low-priority process. "
-        "The p50 shows the first, the p95 mostly the second.",
+        "itself (a few cache round trips per request) plus whatever the simulated bots took "
+        "from the same 2 cores (their proof-of-work runs here too, in a low-priority process). "
+        "The p50 did not move; the p95 did, and this run does not tell the two causes apart: "
+        "profiling the screen under load is left to the performance issue.",
         "- The bots' own times include their proof-of-work (one process for all of them).",
         "- Real users' numbers are spread over the country: their prefixes and addresses "
         "convert, so they are not challenged. A real new number inside a blocked prefix would "
