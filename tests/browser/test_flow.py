@@ -149,3 +149,14 @@ def test_back_after_logout_never_shows_the_profile_again(server, bfcache_browser
     assert page.locator("#phone").is_visible()
     assert invite_code not in page.content()
     context.close()
+
+
+def test_without_javascript_the_copy_buttons_stay_hidden(server, new_page):
+    """Issue 13: `button { display: inline-block }` beat the `hidden` attribute, so the copy
+    buttons, which only work with JavaScript, showed without it."""
+    page = new_page(java_script_enabled=False)
+    log_in(page, server, fresh_phone())
+
+    copy_buttons = page.locator("[data-copy]")
+    assert copy_buttons.count() == 2
+    assert not copy_buttons.first.is_visible() and not copy_buttons.last.is_visible()

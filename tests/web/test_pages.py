@@ -154,6 +154,21 @@ def test_activating_a_code_on_the_profile(client, logged_in):
     assert 'name="code"' not in html  # the form is gone once a code is activated
 
 
+def test_a_second_activation_from_a_stale_tab_says_why_it_failed(client, logged_in):
+    """Issue 13: the error was printed only next to the form, which is gone once a code is
+    activated, so a second tab's activation answered 400 with no message at all."""
+    logged_in()
+    first, second = make_user(), make_user()
+    client.post("/ui/profile/activate/", {"code": first.invite_code})
+
+    response = client.post("/ui/profile/activate/", {"code": second.invite_code})
+
+    assert response.status_code == 400
+    assert re.search(
+        r'role="alert"[^>]*>Вы уже активировали инвайт-код\.', response.content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "message"),
     [
