@@ -1,6 +1,7 @@
 """The pages: the same services as the JSON API, with session login instead of tokens."""
 
 import json
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -77,7 +78,12 @@ def phone(request):
     return render(
         request,
         "web/phone.html",
-        {"error": error, "phone": request.POST.get("phone", ""), "invite": invite},
+        {
+            "error": error,
+            # "Change number" comes back here: the number asked for is still in the field.
+            "phone": request.POST.get("phone") or request.session.get(PHONE_KEY, ""),
+            "invite": invite,
+        },
         status=400 if error else 200,
     )
 
@@ -112,6 +118,13 @@ def _start_login(request, number: str, invite: str | None):
     return redirect("web:code")
 
 
+def _typed_code(raw: str) -> str:
+    """The code in what was typed, pasted or autofilled: " 4125", or a whole SMS."""
+    runs = re.findall(r"[0-9]+", raw)
+    exact = [run for run in runs if len(run) == settings.OTP_LENGTH]
+    return exact[-1] if exact else "".join(runs) or raw
+
+
 def _profile_url(invite: str | None = None) -> str:
     query = f"?{urlencode({'invite': invite})}" if invite else ""
     return reverse("web:profile") + query
@@ -127,7 +140,7 @@ def code(request):
     error: str | None = None
     if request.method == "POST":
         serializer = VerifyCodeSerializer(
-            data={"phone": number, "code": request.POST.get("code", "")}
+            data={"phone": number, "code": _typed_code(request.POST.get("code", ""))}
         )
         if serializer.is_valid():
             invite = request.session.get(INVITE_KEY)
@@ -210,6 +223,7 @@ def activate(request):
 @require_POST
 def logout(request):
     auth_logout(request)
+    messages.info(request, _("You have logged out."))
     return redirect("web:phone")
 
 

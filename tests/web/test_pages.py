@@ -321,3 +321,61 @@ def test_the_code_and_profile_pages_are_never_stored(client, logged_in, ask_code
 
     assert "no-store" in code_page["Cache-Control"] and "no-store" in profile["Cache-Control"]
     assert "data-private" in profile.content.decode()
+
+
+# Issue 13: state handling and the code step
+
+
+def test_logging_out_says_so(client, logged_in):
+    logged_in()
+
+    response = client.post("/ui/logout/", follow=True)
+
+    assert "Вы вышли из аккаунта." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [("/ui/phone/", {"phone": "12"}), ("/ui/code/", {"code": "1"})],
+)
+def test_a_page_with_an_error_says_so_in_its_title(client, ask_code, path, data):
+    ask_code()
+
+    response = client.post(path, data)
+
+    assert response.status_code == 400
+    assert re.search(r"<title>Ошибка: ", response.content.decode())
+
+
+def test_the_whole_sms_pasted_into_the_code_field_logs_in(client, ask_code):
+    code = ask_code()
+
+    response = client.post("/ui/code/", {"code": f" Код для входа: {code} "})
+
+    assert response.status_code == 302 and response["Location"] == "/ui/profile/"
+
+
+def test_the_code_field_cuts_nothing_off_a_paste(client, ask_code):
+    ask_code()
+
+    html = client.get("/ui/code/").content.decode()
+
+    assert 'id="code"' in html and "maxlength" not in html.split('id="code"')[1].split(">")[0]
+
+
+def test_change_number_keeps_the_number_in_the_field(client, ask_code):
+    ask_code()
+
+    html = client.get("/ui/phone/").content.decode()
+
+    assert 'value="+79991234567"' in html
+
+
+def test_the_second_page_of_invitees_continues_the_numbering(client, logged_in):
+    user = logged_in()
+    for _ in range(21):
+        make_user(invited_by=user)
+
+    html = client.get("/ui/profile/?page=2").content.decode()
+
+    assert '<ol class="invitees" start="21">' in html
