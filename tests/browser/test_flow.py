@@ -22,8 +22,7 @@ def ask_for_a_code(page, server, phone, start="/ui/phone/"):
 
 def log_in(page, server, phone, start="/ui/phone/"):
     ask_for_a_code(page, server, phone, start)
-    page.fill("#code", server.sms_code(phone))
-    page.click("form:not(.resend) button[type=submit]")
+    page.fill("#code", server.sms_code(phone))  # the last digit sends the form
     page.wait_for_url("**/ui/profile/")
 
 
@@ -50,8 +49,8 @@ def test_a_wrong_code_is_shown_next_to_the_field(server, new_page):
     ask_for_a_code(page, server, phone)
     code = server.sms_code(phone)
 
-    page.fill("#code", wrong_code(code))
-    page.click("form:not(.resend) button[type=submit]")
+    with page.expect_navigation():
+        page.fill("#code", wrong_code(code))  # the last digit sends the form
 
     assert page.inner_text("#code-error") == "Неверный код. Проверьте его или запросите новый."
     assert page.get_attribute("#code", "aria-invalid") == "true"
@@ -155,8 +154,58 @@ def test_without_javascript_the_copy_buttons_stay_hidden(server, new_page):
     """Issue 13: `button { display: inline-block }` beat the `hidden` attribute, so the copy
     buttons, which only work with JavaScript, showed without it."""
     page = new_page(java_script_enabled=False)
-    log_in(page, server, fresh_phone())
+    phone = fresh_phone()
+    ask_for_a_code(page, server, phone)
+    page.fill("#code", server.sms_code(phone))
+    page.click("main form:not(.resend) button[type=submit]")  # no script sends it for us
+    page.wait_for_url("**/ui/profile/")
 
     copy_buttons = page.locator("[data-copy]")
     assert copy_buttons.count() == 2
     assert not copy_buttons.first.is_visible() and not copy_buttons.last.is_visible()
+
+
+def test_the_code_sends_itself_when_its_last_digit_is_typed(server, new_page):
+    page = new_page()
+    phone = fresh_phone()
+    ask_for_a_code(page, server, phone)
+
+    page.locator("#code").press_sequentially(server.sms_code(phone))
+
+    page.wait_for_url("**/ui/profile/")  # no click
+
+
+def test_a_second_click_while_the_form_is_in_flight_sends_nothing(server, new_page):
+    page = new_page()
+    posts = []
+
+    def no_answer_yet(route):  # 204: the page stays as it is while "in flight"
+        if route.request.method == "POST":
+            posts.append(route.request.url)
+            route.fulfill(status=204)
+        else:
+            route.continue_()
+
+    page.route("**/ui/phone/", no_answer_yet)
+    page.goto(server.url + "/ui/phone/")
+    page.fill("#phone", fresh_phone())
+    button = "main form button[type=submit]"
+
+    page.click(button)
+    page.click(button, force=True)  # disabled by the first: does nothing
+    page.wait_for_timeout(300)
+
+    assert page.get_attribute(button, "aria-busy") == "true" and page.is_disabled(button)
+    assert len(posts) == 1
+
+
+def test_a_dark_system_theme_gets_dark_pages(server, new_page):
+    page = new_page(color_scheme="dark")
+    page.goto(server.url + "/ui/phone/")
+
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    text = page.evaluate("getComputedStyle(document.body).color")
+
+    dark = [int(n) for n in re.findall(r"\d+", background)[:3]]
+    light = [int(n) for n in re.findall(r"\d+", text)[:3]]
+    assert max(dark) < 60 and min(light) > 180

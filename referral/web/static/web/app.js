@@ -6,6 +6,25 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted && document.body.hasAttribute("data-private")) location.reload();
 });
 document.addEventListener("DOMContentLoaded", () => {
+  // A form in flight: its button is disabled and says so, so a second click sends nothing.
+  for (const form of document.querySelectorAll("form")) {
+    form.addEventListener("submit", () => {
+      const button = form.querySelector("button[type=submit]");
+      if (!button) return;
+      setTimeout(() => { button.disabled = true; button.setAttribute("aria-busy", "true"); });
+    });
+  }
+
+  // The code sends itself once all its digits are there: typed, pasted or autofilled.
+  const code = document.querySelector("#code[data-length]");
+  if (code) {
+    code.addEventListener("input", () => {
+      if (code.value.replace(/[^0-9]/g, "").length >= Number(code.dataset.length)) {
+        code.form.requestSubmit();
+      }
+    });
+  }
+
   for (const button of document.querySelectorAll("[data-copy]")) {
     if (!navigator.clipboard) continue;
     button.hidden = false;
