@@ -103,6 +103,8 @@ def test_the_copy_button_copies_the_code(server, new_page):
     page.click("text=Копировать код")
 
     assert page.evaluate("navigator.clipboard.readText()") == page.inner_text("#invite-code")
+    assert page.inner_text("#copy-status") == "Скопировано ✓"  # read out by a screen reader
+    assert page.get_attribute("#copy-status", "role") == "status"
 
 
 def test_english_browsers_get_english_pages(server, browser):

@@ -379,3 +379,16 @@ def test_the_second_page_of_invitees_continues_the_numbering(client, logged_in):
     html = client.get("/ui/profile/?page=2").content.decode()
 
     assert '<ol class="invitees" start="21">' in html
+
+
+def test_a_shared_link_has_a_preview_for_messengers(client):
+    """Issue 13: Open Graph and description tags, so that Telegram or WhatsApp show a card."""
+    html = client.get("/r/C0A13D/", follow=True).content.decode()
+
+    assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
+    assert re.search(r'<meta property="og:title" content="[^"]+">', html)
+    assert re.search(r'<meta property="og:description" content="[^"]{20,}">', html)
+    assert '<meta property="og:type" content="website">' in html
+    assert re.search(
+        r'<meta property="og:url" content="http://testserver/ui/phone/\?invite=C0A13D">', html
+    )

@@ -32,6 +32,8 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", async () => {
       await navigator.clipboard.writeText(button.dataset.copy);
       button.textContent = "✓ " + label;
+      const status = document.getElementById("copy-status");
+      if (status) status.textContent = status.dataset.copied;  // announced by screen readers
       setTimeout(() => { button.textContent = label; }, 1500);
     });
   }
