@@ -35,10 +35,10 @@ def cache_key(name: str, now: datetime) -> str:
     return f"abuse:budget:{name}:{int(now.timestamp()) // DAY}"
 
 
-def share_used(phone: str, cached: dict, *, now: datetime) -> float:
-    """The largest share of a budget of `phone` already used today (0 with no budget)."""
+def share_used(budgets: dict[str, int], cached: dict, *, now: datetime) -> float:
+    """The largest share of `budgets` (a number's, from applying()) used today; 0 if none."""
     return max(
-        (cached.get(cache_key(name, now), 0) / limit for name, limit in applying(phone).items()),
+        (cached.get(cache_key(name, now), 0) / limit for name, limit in budgets.items()),
         default=0.0,
     )
 

@@ -203,7 +203,8 @@ def assess(ask: Ask, signals: Signals) -> Assessment:
 def gather(ask: Ask) -> Signals:
     """Every signal of `ask`: the counters, budgets and rules in one cache round trip."""
     windows = {name: _window(name, key, ask.now) for name, key in _series(ask).items()}
-    budget_keys = [budgets.cache_key(name, ask.now) for name in budgets.applying(ask.phone)]
+    own_budgets = budgets.applying(ask.phone)  # parses the number: once per request
+    budget_keys = [budgets.cache_key(name, ask.now) for name in own_budgets]
     cached = counters.read(
         [key for current, previous, _ in windows.values() for key in (current, previous)]
         + budget_keys
@@ -220,7 +221,7 @@ def gather(ask: Ask) -> Signals:
         network=Rate(count("network_sent"), count("network_verified")),
         burst=count("burst"),
         unsolved=count("shown") - count("solved"),
-        budget_used=budgets.share_used(ask.phone, cached, now=ask.now),
+        budget_used=budgets.share_used(own_budgets, cached, now=ask.now),
         rules=rules.from_cache(cached, now=ask.now),
     )
 

@@ -37,7 +37,7 @@ def home(request):
 
 
 def share(request, code):
-    return redirect(f"{reverse('web:phone')}?{urlencode({'invite': code})}")
+    return redirect(reverse("web:phone") + _invite_query(code))
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,7 +90,7 @@ def phone(request):
 
 def _challenge(request, challenged: ChallengeRequired, *, phone: str, invite: str | None):
     """The phone form again, with a proof-of-work check that solves itself and sends it."""
-    action = reverse("web:phone") + (f"?{urlencode({'invite': invite})}" if invite else "")
+    action = reverse("web:phone") + _invite_query(invite)
     strings = {
         "label": _("I am not a robot"),
         "verifying": _("Checking…"),
@@ -126,8 +126,12 @@ def _typed_code(raw: str) -> str:
 
 
 def _profile_url(invite: str | None = None) -> str:
-    query = f"?{urlencode({'invite': invite})}" if invite else ""
-    return reverse("web:profile") + query
+    return reverse("web:profile") + _invite_query(invite)
+
+
+def _invite_query(invite: str | None) -> str:
+    """The pending invite rides in the query string of the page it leads to."""
+    return f"?{urlencode({'invite': invite})}" if invite else ""
 
 
 @never_cache  # the phone number and, after Back, nothing of a session that has ended
