@@ -244,6 +244,12 @@ PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
 PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=["RU"])
 
 OTP_LENGTH = whole("OTP_LENGTH", 4, low=4, high=8)
+# The SMS ends with "@host #code" (Web OTP, Android's SMS Retriever): the site's host name,
+# by default the first ALLOWED_HOSTS entry that is one. Empty: no such line.
+WEB_OTP_HOST = env.str(
+    "WEB_OTP_HOST",
+    default=next((h for h in ALLOWED_HOSTS if re.fullmatch(r"[a-z0-9.-]*[a-z][a-z0-9.-]*", h)), ""),
+)
 OTP_TTL_SECONDS = whole("OTP_TTL_SECONDS", 300, low=30, high=3600)
 # Guessing (README "Security"): wrong codes are counted per phone and client address
 # (an IPv4 address or an IPv6 /64) as well as per phone, over a sliding 24 hours.

@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -80,6 +81,7 @@ class RequestCodeView(PublicAPIView):
             ip=client_ip(request),
             now=timezone.now(),
             altcha=data.get("altcha"),
+            language=get_language(),
         )
         return Response({"detail": CODE_SENT})
 

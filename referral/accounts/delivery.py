@@ -92,7 +92,9 @@ def attempt(message: CodeMessage, *, now: datetime) -> Result:
     if plain is None or code.used_at is not None or time_left < settings.SMS_MIN_VALIDITY_SECONDS:
         return Result(message.pk, Outcome.EXPIRED, message.delivery_tries, now)
     try:
-        sms.send(sms.Sms(phone=str(code.phone.number), text=sms.login_code_text(plain)))
+        sms.send(
+            sms.Sms(phone=str(code.phone.number), text=sms.login_code_text(plain, message.language))
+        )
     except sms.SmsError as error:
         temporary = isinstance(error, sms.TemporaryError)
         outcome = Outcome.TEMPORARY_FAILURE if temporary else Outcome.FAILED

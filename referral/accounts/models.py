@@ -119,6 +119,7 @@ class CodeMessage(models.Model):
     code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="messages")
     source = models.CharField(max_length=45, help_text="The client: IPv4 address or IPv6 /64.")
     created_at = models.DateTimeField()
+    language = models.CharField(max_length=8, default="ru", help_text="The language of the SMS.")
     state = models.CharField(max_length=8, choices=State, default=State.PENDING)
     next_try_at = models.DateTimeField(help_text="Not tried before this moment (backoff).")
     lease_until = models.DateTimeField(

@@ -6,12 +6,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django_stubs_ext import WithAnnotations
 
 from referral.abuse import risk
 from referral.core import ratelimit
@@ -35,6 +36,9 @@ from referral.invites.services import activate_invite
 from . import delivery
 from .models import CodeMessage, Phone, PhoneCode, User, WrongGuess
 
+if TYPE_CHECKING:  # django-stubs, a development dependency
+    from django_stubs_ext import WithAnnotations
+
 logger = logging.getLogger(__name__)
 
 HOUR = timedelta(hours=1)
@@ -42,13 +46,16 @@ DAY = timedelta(days=1)
 DAY_SECONDS = 24 * 3600
 
 
-def request_code(*, phone: str, ip: str, now: datetime, altcha: str | None = None) -> None:
+def request_code(
+    *, phone: str, ip: str, now: datetime, altcha: str | None = None, language: str | None = None
+) -> None:
     """Send `phone` (E.164) its login code: the current one while fresh, else a new one.
 
     `ip` is the client as referral.core.http.client_ip keys it. Re-sending the same
     code means that nobody else's request can replace the code its owner is typing.
     Risky requests are challenged or refused (referral.abuse.risk); `altcha` is the
-    solution of a challenge this function raised before.
+    solution of a challenge this function raised before. The SMS is written in
+    `language` (default: the service's).
     """
     ratelimit.hit(f"request_code:ip:{ip}", limit=settings.OTP_PER_IP_PER_HOUR, window=3600, now=now)
     test_code = settings.TEST_PHONE_CODES.get(phone)
@@ -70,13 +77,13 @@ def request_code(*, phone: str, ip: str, now: datetime, altcha: str | None = Non
         ask = risk.Ask(phone=phone, source=ip, returning=guard.returning, now=now)
         verdict = risk.screen(ask, solution=altcha)
         if verdict.refusal is None:
-            _queue_sms(guard, ip, now)
+            _queue_sms(guard, ip, now, language or settings.LANGUAGE_CODE)
     if verdict.refusal is not None:
         raise verdict.refusal  # after the commit: an automatic block made on the way stays
     risk.record_sent(ask)
 
 
-def _queue_sms(guard: Phone, ip: str, now: datetime) -> None:
+def _queue_sms(guard: Phone, ip: str, now: datetime, language: str) -> None:
     # Last, so that refused requests spend none of it. A counter, not a count of the
     # ledger, so that it costs the same at any volume.
     ratelimit.hit(
@@ -88,7 +95,9 @@ def _queue_sms(guard: Phone, ip: str, now: datetime) -> None:
     )
     code = _code_to_send(guard, ip, now)
     # The SMS is queued by this very row (an outbox): it commits with the code or not at all.
-    message = CodeMessage.objects.create(code=code, source=ip, created_at=now, next_try_at=now)
+    message = CodeMessage.objects.create(
+        code=code, source=ip, created_at=now, next_try_at=now, language=language
+    )
     transaction.on_commit(partial(delivery.message_queued, message_id=message.pk, now=now))
 
 
@@ -203,11 +212,27 @@ def recent_activity(*, phone: Phone, now: datetime) -> Activity:
     )
 
 
-def seconds_until_resend(*, phone: str, ip: str, now: datetime) -> int:
-    """How long `ip` must wait before asking for another code for `phone` (0: it may ask now)."""
+@dataclass(frozen=True)
+class CodeState:
+    """What the code page tells `ip` of `phone`'s newest code, in seconds and attempts."""
+
+    expires_in: int
+    attempts_left: int
+    resend_in: int  # 0: it may ask for a code now
+
+
+def code_state(*, phone: str, ip: str, now: datetime) -> CodeState:
+    codes = PhoneCode.objects.filter(phone__number=phone)
+    current = _newest_code(codes, ip)
+    if current is None:
+        return CodeState(expires_in=0, attempts_left=0, resend_in=0)
     messages = CodeMessage.objects.filter(code__phone__number=phone)
-    resend_at = _resend_at(_sent_recently(messages, ip, now))
-    return _seconds_until(resend_at, now) if resend_at and resend_at > now else 0
+    resend_at = _resend_at(_sent_recently(messages, ip, now), codes, ip, now)
+    return CodeState(
+        expires_in=max(0, math.ceil((current.expires_at - now).total_seconds())),
+        attempts_left=max(0, settings.OTP_MAX_ATTEMPTS - current.wrong_from_ip),
+        resend_in=_seconds_until(resend_at, now) if resend_at else 0,
+    )
 
 
 def login_code_hash(*, phone: str, code: str) -> str:
@@ -240,15 +265,24 @@ def _new_code(guard: Phone, code: str, now: datetime) -> PhoneCode:
     )
 
 
-def _code_to_send(guard: Phone, ip: str, now: datetime) -> PhoneCode:
-    """The current code while it has half its life left and `ip` may still guess it."""
-    current = (
-        guard.codes.annotate(
-            wrong_from_ip=Count("wrong_guesses", filter=Q(wrong_guesses__source=ip))
-        )
+class _WrongFromIp(TypedDict):
+    wrong_from_ip: int
+
+
+def _newest_code(
+    codes: QuerySet[PhoneCode], ip: str
+) -> "WithAnnotations[PhoneCode, _WrongFromIp] | None":
+    """The newest of `codes`, with the number of wrong guesses `ip` made at it."""
+    return (
+        codes.annotate(wrong_from_ip=Count("wrong_guesses", filter=Q(wrong_guesses__source=ip)))
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def _code_to_send(guard: Phone, ip: str, now: datetime) -> PhoneCode:
+    """The current code while it has half its life left and `ip` may still guess it."""
+    current = _newest_code(guard.codes.all(), ip)
     fresh_until = now + timedelta(seconds=settings.OTP_TTL_SECONDS / 2)
     if (
         current is not None
@@ -299,19 +333,31 @@ def _sent_recently(messages: QuerySet[CodeMessage], ip: str, now: datetime) -> d
     )
 
 
-def _resend_at(sent: dict[str, Any]) -> datetime | None:
-    """The cooldown runs from the address's newest SMS, and ends early once its code is used."""
+def _resend_at(
+    sent: dict[str, Any], codes: QuerySet[PhoneCode], ip: str, now: datetime
+) -> datetime | None:
+    """When `ip`'s cooldown ends, if it has not yet (None: it may ask now).
+
+    It runs from the address's newest SMS, and ends early once its code is used, or once
+    the address has spent its guesses at it: "request a new one" is then let through.
+    """
     newest: datetime | None = sent["ip_newest"]
     if newest is None or newest != sent["ip_newest_unused"]:
         return None
-    return newest + timedelta(seconds=settings.OTP_RESEND_SECONDS)
+    resend_at = newest + timedelta(seconds=settings.OTP_RESEND_SECONDS)
+    if resend_at <= now:
+        return None
+    current = _newest_code(codes, ip)  # only during a cooldown: one more query
+    if current is not None and current.wrong_from_ip >= settings.OTP_MAX_ATTEMPTS:
+        return None
+    return resend_at
 
 
 def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:
     """Per phone and address, then per phone: one address never uses up the phone's share."""
     sent = _sent_recently(CodeMessage.objects.filter(code__phone=guard), ip, now)
-    resend_at = _resend_at(sent)
-    if resend_at is not None and now < resend_at:
+    resend_at = _resend_at(sent, guard.codes.all(), ip, now)
+    if resend_at is not None:
         raise Throttled(retry_after=_seconds_until(resend_at, now))
     limits = [
         (sent["ip_hour"], settings.OTP_PER_PHONE_AND_IP_PER_HOUR, "ip_first_of_hour", HOUR),

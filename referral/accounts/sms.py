@@ -19,10 +19,15 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 
-def login_code_text(code: str) -> str:
-    """The text of the SMS that carries a login code, in the service's default language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return translation.gettext("Login code: %(code)s") % {"code": code}
+def login_code_text(code: str, language: str | None = None) -> str:
+    """The text of the SMS that carries a login code, in `language` (default: the service's).
+
+    Its last line binds the code to the site for browsers (Web OTP) and Android's SMS
+    Retriever: "@referral.example #1234".
+    """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        text = translation.gettext("Login code: %(code)s") % {"code": code}
+    return f"{text}\n\n@{settings.WEB_OTP_HOST} #{code}" if settings.WEB_OTP_HOST else text
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ class ConsoleGateway:
     def send(self, sms: Sms) -> None:
         low, high = settings.SMS_CONSOLE_DELAY_SECONDS
         time.sleep(random.uniform(low, high))  # noqa: S311 - emulated latency, not a secret
-        sys.stdout.write(f"[SMS] to {sms.phone}: {sms.text}\n")
+        one_line = " ".join(sms.text.split())  # one line of the log per SMS
+        sys.stdout.write(f"[SMS] to {sms.phone}: {one_line}\n")
         sys.stdout.flush()
 
 

@@ -3,22 +3,40 @@
 Services raise them; `exception_handler` (API) and the pages turn them into responses.
 """
 
+import math
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # django-stubs, a development dependency
+    from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
     code = "error"
     status = 400
-    message = _("The request cannot be completed.")
+    message: "StrOrPromise" = _("The request cannot be completed.")
+    waited_message: "StrOrPromise | None" = None  # the message with the wait: "… in %(wait)s."
     retry_after: int | None = None  # seconds, sent as Retry-After
     extra: dict = {}  # more fields of the JSON body (ChallengeRequired's challenge)
 
     def __init__(self, message=None, *, retry_after: int | None = None):
         super().__init__(self.code)
-        if message is not None:
-            self.message = message
         if retry_after is not None:
             self.retry_after = retry_after
+            if self.waited_message is not None:
+                self.message = self.waited_message % {"wait": wait_text(retry_after)}
+        if message is not None:
+            self.message = message
+
+
+def wait_text(seconds: int) -> str:
+    """A wait as people say it, rounded up: "42 s" up to two minutes, then minutes, then hours."""
+    if seconds < 120:
+        return _("%(n)s s") % {"n": seconds}
+    if seconds < 7200:
+        return _("%(n)s min") % {"n": math.ceil(seconds / 60)}
+    return _("%(n)s h") % {"n": math.ceil(seconds / 3600)}
 
 
 class CodeInvalid(DomainError):
@@ -40,6 +58,7 @@ class PhonePaused(DomainError):
     code = "phone_paused"
     status = 429
     message = _("Too many wrong codes for this number. Try again later.")
+    waited_message = _("Too many wrong codes for this number. Try again in %(wait)s.")
 
 
 class PhoneLocked(DomainError):
@@ -58,6 +77,7 @@ class Throttled(DomainError):
     code = "throttled"
     status = 429
     message = _("Too many requests. Try again later.")
+    waited_message = _("Too many requests. Try again in %(wait)s.")
 
 
 class SmsBudgetExhausted(DomainError):

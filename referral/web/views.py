@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -60,11 +61,12 @@ def phone(request):
                     ip=ip,
                     now=timezone.now(),
                     altcha=serializer.validated_data.get("altcha"),
+                    language=get_language(),
                 )
             except ChallengeRequired as challenged:
                 return _challenge(request, challenged, phone=request.POST["phone"], invite=invite)
             except Throttled as throttled:
-                if not services.seconds_until_resend(phone=number, ip=ip, now=timezone.now()):
+                if not services.code_state(phone=number, ip=ip, now=timezone.now()).resend_in:
                     error = str(throttled.message)
                 else:  # a code was sent moments ago: let them type it
                     messages.info(request, _("A code was already sent to this number."))
@@ -175,11 +177,11 @@ def code(request):
                 return redirect("web:profile")
         else:
             error = str(first_error(serializer.errors)[0])
-    wait = services.seconds_until_resend(phone=number, ip=client_ip(request), now=timezone.now())
+    state = services.code_state(phone=number, ip=client_ip(request), now=timezone.now())
     return render(
         request,
         "web/code.html",
-        {"phone": number, "error": error, "wait": wait, "length": settings.OTP_LENGTH},
+        {"phone": number, "error": error, "state": state, "length": settings.OTP_LENGTH},
         status=400 if error else 200,
     )
 
@@ -190,7 +192,9 @@ def resend(request):
     if not number:
         return redirect("web:phone")
     try:
-        services.request_code(phone=number, ip=client_ip(request), now=timezone.now())
+        services.request_code(
+            phone=number, ip=client_ip(request), now=timezone.now(), language=get_language()
+        )
     except ChallengeRequired as challenged:
         invite = request.session.get(INVITE_KEY)
         return _challenge(request, challenged, phone=number, invite=invite)

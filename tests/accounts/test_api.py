@@ -78,9 +78,10 @@ def test_cooldown_answers_429_with_retry_after(api, send_code):
     response = api.post("/api/auth/request_code/", {"phone": PHONE})
 
     assert response.status_code == 429
-    assert 55 <= int(response["Retry-After"]) <= 60
+    wait = int(response["Retry-After"])
+    assert 55 <= wait <= 60
     assert response.json() == {
-        "detail": "Слишком много запросов. Попробуйте позже.",
+        "detail": f"Слишком много запросов. Попробуйте снова через {wait} с.",
         "code": "throttled",
     }
 

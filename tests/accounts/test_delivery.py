@@ -284,3 +284,14 @@ def test_a_sealed_code_opens_only_unchanged_and_in_time():
     )
     with time_machine.travel(timedelta(seconds=61)):
         assert unseal(sealed, max_age=60) is None
+
+
+def test_the_sms_is_written_in_the_language_the_code_was_asked_in(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.WEB_OTP_HOST = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_code(phone=PHONE, ip="203.0.113.7", now=timezone.now(), language="en")
+
+    assert CodeMessage.objects.get().language == "en"
+    assert sms.outbox[-1].text.startswith("Login code: ")

@@ -80,6 +80,71 @@ def test_cooldown_ends_once_the_code_is_used(request_code, now):
     assert len(sms.outbox) == 2
 
 
+def test_cooldown_ends_once_the_address_has_spent_its_guesses(request_code, now):
+    """After five wrong codes the page says "request a new one": that request goes through."""
+    request_code(now=now)
+    for _ in range(5):
+        guess_wrong(now + timedelta(seconds=5), ip=IP)
+
+    second = request_code(now=now + timedelta(seconds=10))
+
+    assert PhoneCode.objects.count() == 2
+    services.verify_code(phone=PHONE, ip=IP, code=second, now=now + timedelta(seconds=11))
+
+
+def test_a_strangers_spent_guesses_do_not_shorten_the_owners_cooldown(request_code, now):
+    request_code(now=now)
+    for _ in range(5):
+        guess_wrong(now + timedelta(seconds=5), ip="198.51.100.9")
+
+    with pytest.raises(errors.Throttled):
+        request_code(now=now + timedelta(seconds=10))
+
+
+def test_a_cooldown_says_how_long_is_left(request_code, now):
+    request_code(now=now)
+
+    with pytest.raises(errors.Throttled) as caught:
+        request_code(now=now + timedelta(seconds=18))
+
+    assert str(caught.value.message) == "Слишком много запросов. Попробуйте снова через 42 с."
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(1, "1 с"), (119, "119 с"), (120, "2 мин"), (121, "3 мин"), (7199, "120 мин"), (7200, "2 ч")],
+)
+def test_waits_are_said_in_seconds_minutes_or_hours(seconds, said):
+    assert str(errors.Throttled(retry_after=seconds).message).endswith(f"через {said}.")
+
+
+def test_the_code_state_tells_expiry_attempts_and_resend(request_code, now):
+    request_code(now=now)
+    guess_wrong(now + timedelta(seconds=20), ip=IP)
+
+    state = services.code_state(phone=PHONE, ip=IP, now=now + timedelta(seconds=30))
+
+    assert state == services.CodeState(expires_in=270, attempts_left=4, resend_in=30)
+    stranger = services.code_state(phone=PHONE, ip="198.51.100.9", now=now + timedelta(seconds=30))
+    assert stranger.attempts_left == 5 and stranger.resend_in == 0
+
+
+def test_the_code_state_of_a_spent_code_lets_a_new_one_be_asked_for_at_once(request_code, now):
+    request_code(now=now)
+    for _ in range(5):
+        guess_wrong(now, ip=IP)
+
+    state = services.code_state(phone=PHONE, ip=IP, now=now + timedelta(seconds=1))
+
+    assert state.attempts_left == 0 and state.resend_in == 0
+
+
+def test_the_code_state_before_any_code_is_empty(now):
+    assert services.code_state(phone=PHONE, ip=IP, now=now) == services.CodeState(
+        expires_in=0, attempts_left=0, resend_in=0
+    )
+
+
 @pytest.mark.usefixtures("fixed_counters_only")
 def test_at_most_five_codes_per_phone_and_address_per_hour(request_code, now):
     for minute in range(5):

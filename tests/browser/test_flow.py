@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.browser import DESKTOP_SIZE, PHONE_SIZE
 
@@ -52,8 +53,11 @@ def test_a_wrong_code_is_shown_next_to_the_field(server, new_page):
     with page.expect_navigation():
         page.fill("#code", wrong_code(code))  # the last digit sends the form
 
-    assert page.inner_text("#code-error") == "Неверный код. Проверьте его или запросите новый."
+    assert page.inner_text("#code-error") == (
+        "Неверный код. Проверьте его или запросите новый. Осталось попыток: 4."
+    )
     assert page.get_attribute("#code", "aria-invalid") == "true"
+    assert re.fullmatch(r"Код действует ещё [45]:\d\d", page.inner_text("#code-expiry"))
 
 
 def test_the_resend_button_counts_down_then_sends_again(server, new_page):
@@ -63,9 +67,11 @@ def test_the_resend_button_counts_down_then_sends_again(server, new_page):
 
     resend = page.locator("#resend")
     assert resend.is_disabled()
-    assert "через" in resend.inner_text()
+    first = resend.inner_text()
+    assert re.fullmatch(r"Отправить код ещё раз через 0:0[1-3]", first)
+    expect(resend).not_to_have_text(first)  # it counts down
     page.locator("#resend:not([disabled])").wait_for(timeout=6000)
-    assert resend.inner_text() == "Отправить ещё раз"
+    assert resend.inner_text() == "Отправить код ещё раз"
     resend.click()
 
     assert page.locator(".message.success").inner_text() == "Код отправлен"
@@ -116,11 +122,49 @@ def test_english_browsers_get_english_pages(server, browser):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/ui/phone/", "/ui/profile/"])
+def test_the_resend_link_stays_on_one_line_and_smaller_than_the_main_button(server, new_page):
+    page = new_page(viewport=PHONE_SIZE)
+    ask_for_a_code(page, server, fresh_phone())
+
+    resend = page.locator("#resend").bounding_box()
+    main = page.locator("button[type=submit]").first.bounding_box()
+    line_height = page.evaluate(
+        "parseFloat(getComputedStyle(document.getElementById('resend')).lineHeight)"
+    )
+    assert resend["height"] < line_height * 2  # one line
+    assert resend["height"] < main["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
+
+
+def test_web_otp_fills_in_the_code_from_the_sms_and_logs_in(server, new_page):
+    """Chromium reads the SMS on a phone; here navigator.credentials.get is given it."""
+    page = new_page()
+    phone = fresh_phone()
+    page.add_init_script(
+        """
+        window.OTPCredential = function () {};
+        window.otpAsked = null;
+        navigator.credentials.get = (options) => {
+          window.otpAsked = options.otp;
+          return new Promise((resolve) => { window.deliverSms = (code) => resolve({ code }); });
+        };
+        """
+    )
+    ask_for_a_code(page, server, phone)
+    assert page.evaluate("window.otpAsked") == {"transport": ["sms"]}
+
+    page.evaluate("(code) => window.deliverSms(code)", server.sms_code(phone))
+
+    page.wait_for_url("**/ui/profile/")
+
+
+@pytest.mark.parametrize("path", ["/ui/phone/", "/ui/code/", "/ui/profile/"])
 def test_pages_fit_a_360_pixel_screen(server, new_page, path):
     page = new_page(viewport=PHONE_SIZE)
     if path == "/ui/profile/":
         log_in(page, server, fresh_phone())
+    if path == "/ui/code/":
+        ask_for_a_code(page, server, fresh_phone())
     page.goto(server.url + path)
 
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]

@@ -23,6 +23,18 @@ document.addEventListener("DOMContentLoaded", () => {
         code.form.requestSubmit();
       }
     });
+    // Web OTP: the browser reads the code from the SMS (its "@host #1234" line) with consent.
+    if ("OTPCredential" in window) {
+      const typed = new AbortController();
+      code.form.addEventListener("submit", () => typed.abort());
+      navigator.credentials.get({ otp: { transport: ["sms"] }, signal: typed.signal })
+        .then((otp) => {
+          if (!otp) return;
+          code.value = otp.code;
+          code.dispatchEvent(new Event("input"));
+        })
+        .catch(() => {});  // declined, aborted or unsupported: typing still works
+    }
   }
 
   for (const button of document.querySelectorAll("[data-copy]")) {
@@ -45,19 +57,21 @@ document.addEventListener("DOMContentLoaded", () => {
     check.addEventListener("verified", () => setTimeout(() => check.closest("form").requestSubmit()));
   }
 
-  const resend = document.getElementById("resend");
-  if (resend && Number(resend.dataset.wait) > 0) {
-    let left = Number(resend.dataset.wait);
-    const tick = () => {
+  // Countdowns ("Send the code again in 0:42"): each second, then the text it ends with.
+  // A button waiting for its countdown is enabled when it ends.
+  for (const element of document.querySelectorAll("[data-countdown]")) {
+    let left = Number(element.dataset.countdown);
+    if (!(left > 0)) continue;
+    const timer = setInterval(() => {
       left -= 1;
-      if (left <= 0) {
-        resend.disabled = false;
-        resend.textContent = resend.dataset.label;
-        clearInterval(timer);
-      } else {
-        resend.textContent = resend.dataset.template.replace("%(seconds)s", left);
+      if (left > 0) {
+        const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+        element.textContent = element.dataset.template.replace("%(time)s", time);
+        return;
       }
-    };
-    const timer = setInterval(tick, 1000);
+      clearInterval(timer);
+      element.textContent = element.dataset.done;
+      element.disabled = false;
+    }, 1000);
   }
 });
