@@ -63,6 +63,7 @@ class RequestCodeView(PublicAPIView):
             **error_responses(
                 *BODY_ERRORS,
                 field_error(MobilePhoneField),
+                field_error(MobilePhoneField, "not_mobile"),
                 field_error(MobilePhoneField, "region"),
                 errors.PhoneLocked,
                 errors.AccountDisabled,

@@ -24,6 +24,10 @@ class MobilePhoneField(PhoneNumberField):
     default_error_messages = {
         "invalid": _("Enter a valid mobile phone number, for example +79991234567."),
         "region": _("Phone numbers from this country are not supported."),
+        "not_mobile": _(
+            "This number cannot get SMS: it is a landline or a service number. "
+            "Enter a mobile number."
+        ),
     }
 
     def __init__(self, **kwargs):
@@ -34,7 +38,7 @@ class MobilePhoneField(PhoneNumberField):
             self.fail("invalid")
         number = super().to_internal_value(data)
         if phonenumbers.number_type(number) not in _SMS_CAPABLE:
-            self.fail("invalid")
+            self.fail("not_mobile")
         if phonenumbers.region_code_for_number(number) not in settings.PHONE_ALLOWED_REGIONS:
             self.fail("region")
         return number.as_e164

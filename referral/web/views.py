@@ -27,6 +27,7 @@ from referral.invites import selectors
 from referral.invites.codes import normalize_invite_code
 from referral.invites.serializers import ActivateInviteSerializer
 from referral.invites.services import activate_invite
+from referral.web import phones
 
 PHONE_KEY = "login_phone"
 INVITE_KEY = "invite_code"
@@ -83,7 +84,7 @@ def phone(request):
         {
             "error": error,
             # "Change number" comes back here: the number asked for is still in the field.
-            "phone": request.POST.get("phone") or request.session.get(PHONE_KEY, ""),
+            "field": phones.field(request.POST.get("phone") or request.session.get(PHONE_KEY, "")),
             "invite": invite,
         },
         status=400 if error else 200,
@@ -103,7 +104,7 @@ def _challenge(request, challenged: ChallengeRequired, *, phone: str, invite: st
         "waitAlert": _("Checking… please wait."),
     }
     context = {
-        "phone": phone,
+        "field": phones.field(phone),
         "invite": invite,
         "action": action,
         "challenge": json.dumps(challenged.extra["challenge"]),

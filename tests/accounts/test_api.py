@@ -48,9 +48,9 @@ def test_phone_formats_are_one_user(log_in):
 @pytest.mark.parametrize(
     ("phone", "code"),
     [
-        ("+74951234567", "invalid"),  # fixed line: cannot receive SMS
-        ("+78001234567", "invalid"),  # toll-free
-        ("+78091234567", "invalid"),  # premium rate
+        ("+74951234567", "not_mobile"),  # fixed line: cannot receive SMS
+        ("+78001234567", "not_mobile"),  # toll-free
+        ("+78091234567", "not_mobile"),  # premium rate
         ("+7999123", "invalid"),
         ("not a phone", "invalid"),
         ("+14155552671", "region"),  # valid, but outside the allow-list

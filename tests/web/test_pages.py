@@ -404,7 +404,7 @@ def test_change_number_keeps_the_number_in_the_field(client, ask_code):
 
     html = client.get("/ui/phone/").content.decode()
 
-    assert 'value="+79991234567"' in html
+    assert 'value="999 123-45-67"' in html  # beside its fixed "+7"
 
 
 def test_the_second_page_of_invitees_continues_the_numbering(client, logged_in):
@@ -428,3 +428,36 @@ def test_a_shared_link_has_a_preview_for_messengers(client):
     assert re.search(
         r'<meta property="og:url" content="http://testserver/ui/phone/\?invite=C0A13D">', html
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("+7 495 123-45-67", "На этот номер не приходят SMS"),
+        ("позвоните мне", "Введите корректный номер мобильного телефона"),
+        ("+1 415 555 2671", "Номера этой страны не поддерживаются"),
+    ],
+)
+def test_a_landline_and_a_non_number_get_different_messages(client, typed, message):
+    response = client.post("/ui/phone/", {"phone": typed})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["999 123-45-67", "8 (999) 123-45-67", "+7 999 123 45 67"])
+def test_the_phone_field_takes_the_number_with_or_without_its_country_code(
+    client, typed, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/ui/phone/", {"phone": typed})
+
+    assert response["Location"] == "/ui/code/"
+    assert sms.outbox[-1].phone == PHONE
+
+
+def test_the_phone_field_has_the_default_countrys_code_fixed_and_its_mask(client):
+    html = client.get("/ui/phone/").content.decode()
+
+    assert re.search(r'<span class="prefix"[^>]*>\+7</span>', html)
+    assert 'data-mask="### ###-##-##"' in html and 'data-country="7"' in html

@@ -15,6 +15,41 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // The phone field: "+7" stays fixed beside it, and the number takes the country's shape
+  // as it is typed. Any pasted form is accepted: "+7 999…", "8 (999)…", "79991234567".
+  // A number of another country ("+1 415…") is left as typed, and the "+7" hides.
+  const phone = document.querySelector("#phone[data-mask]");
+  if (phone) {
+    const mask = phone.dataset.mask, country = phone.dataset.country;
+    const room = mask.replace(/[^#]/g, "").length;
+    const prefix = document.getElementById("phone-country");
+    const shape = () => {
+      const typed = phone.value;
+      let digits = typed.replace(/[^0-9]/g, "");
+      const international = typed.trim().startsWith("+");
+      if (international && !digits.startsWith(country)) {
+        prefix.hidden = true;  // another country's number: as typed
+        return;
+      }
+      prefix.hidden = false;
+      if (international || (digits.length > room && digits.startsWith(country))) {
+        digits = digits.slice(country.length);
+      } else if (digits.length === room + 1) {
+        digits = digits.slice(1);  // a trunk prefix: "8 999…"
+      }
+      let shaped = "", next = 0;
+      for (const slot of mask) {
+        if (next >= digits.length) break;
+        shaped += slot === "#" ? digits[next++] : slot;
+      }
+      shaped += digits.slice(next);
+      // Only while typing at the end: an edit in the middle keeps its caret.
+      if (phone.selectionStart === typed.length && shaped !== typed) phone.value = shaped;
+    };
+    phone.addEventListener("input", shape);
+    shape();
+  }
+
   // The code sends itself once all its digits are there: typed, pasted or autofilled.
   const code = document.querySelector("#code[data-length]");
   if (code) {

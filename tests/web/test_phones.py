@@ -1,6 +1,8 @@
 import pytest
 
-from referral.web.templatetags.pages import clock, masked_phone, phone
+from referral.web.phones import formatted as phone
+from referral.web.phones import masked as masked_phone
+from referral.web.templatetags.pages import clock
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,53 @@
+"""Phone numbers as people write them: formatted, masked, and in the phone field."""
+
+import functools
+import re
+
+import phonenumbers
+from django.conf import settings
+
+_KEPT_NATIONAL_DIGITS = 3  # "+7 999 ***-**-67": the operator code shows, the subscriber's does not
+
+
+def formatted(number) -> str:
+    """+79991234567 (text or PhoneNumber) as "+7 999 123-45-67"; anything else unchanged."""
+    try:
+        parsed = phonenumbers.parse(str(number))
+    except phonenumbers.NumberParseException:
+        return str(number)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def masked(number) -> str:
+    """The number formatted, all but its country and operator codes and last 2 digits hidden."""
+    shown = formatted(number)
+    try:
+        country = len(str(phonenumbers.parse(shown).country_code))
+    except phonenumbers.NumberParseException:
+        return ""
+    digits = [i for i, c in enumerate(shown) if c.isdigit()]
+    hidden = set(digits[country + _KEPT_NATIONAL_DIGITS : -2])
+    return "".join("*" if i in hidden else c for i, c in enumerate(shown))
+
+
+@functools.cache
+def _default_country() -> tuple[int, str]:
+    """The default region's country code, and an example mobile number without it."""
+    region = settings.PHONENUMBER_DEFAULT_REGION
+    country = phonenumbers.country_code_for_region(region)
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    shown = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return country, shown.removeprefix(f"+{country} ")
+
+
+def field(typed: str) -> dict:
+    """The phone field: the default country's code fixed beside it, its mask, and its value
+    (a number of that country without its code, anything else as typed)."""
+    country, example = _default_country()
+    shown = formatted(typed) if typed.startswith("+") else typed
+    return {
+        "country": country,
+        "example": example,  # "912 345-67-89"
+        "mask": re.sub(r"[0-9]", "#", example),  # "### ###-##-##", for the as-you-type mask
+        "value": shown.removeprefix(f"+{country} "),
+    }
