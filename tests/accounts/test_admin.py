@@ -206,9 +206,12 @@ def test_admin_shows_a_phones_last_day(staff_client):
     for source in ["198.51.100.1", "198.51.100.1", "198.51.100.2"]:
         WrongGuess.objects.create(code=code, source=source, at=timezone.now())
 
-    page = staff_client.get(f"/admin/accounts/phone/{phone.pk}/change/").content.decode()
+    url = f"/admin/accounts/phone/{phone.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    english = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert "1 SMS; 3 wrong codes from 2 address(es)" in page
+    assert "1 СМС; 3 неверных кода с 2 адресов" in page  # Russian by default
+    assert "1 SMS; 3 wrong codes from 2 addresses" in english
 
 
 def test_admin_shows_failed_deliveries_without_the_code(staff_client):
