@@ -136,6 +136,13 @@ def test_every_admin_page_speaks_russian(staff_client):
     assert untranslated == {}
 
 
+def test_the_admin_login_speaks_russian(client):
+    page = client.get("/admin/login/", **RU).content.decode()
+
+    assert english_labels(page) == []
+    assert "Телефон" in page  # the username field is the phone
+
+
 def test_admin_actions_report_in_russian(staff_client):
     phone = Phone.objects.create(number="+79991234567")
 
