@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import dashboard, rules
 from .models import Rule
@@ -54,12 +55,16 @@ class RuleAdmin(admin.ModelAdmin):
         daily = dashboard.daily_totals(now=now)
         context = {
             **self.admin_site.each_context(request),
-            "title": "SMS pumping",
+            "title": _("SMS pumping"),
             "opts": self.model._meta,
             "countries": {label: dashboard.countries(stats) for label, stats in periods.items()},
             "worst": {label: stats[:20] for label, stats in periods.items()},
             "daily": daily,
             "totals": {metric: (values[0], sum(values)) for metric, values in daily.items()},
+            "metrics": [
+                (dashboard.METRIC_NAMES[metric], values[0], sum(values))
+                for metric, values in daily.items()
+            ],
             "blocks": dashboard.blocks_in_force(now=now),
             "budgets": dashboard.budgets_used(now=now),
         }

@@ -7,6 +7,8 @@ import phonenumbers
 from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from referral.accounts.models import CodeMessage
 from referral.core import counters
@@ -14,7 +16,8 @@ from referral.core import counters
 from . import budgets, risk
 from .models import Rule
 
-PERIODS = {"24 h": timedelta(hours=24), "14 days": timedelta(days=14)}
+# Named in English (the page translates the names).
+PERIODS = {gettext_noop("24 h"): timedelta(hours=24), gettext_noop("14 days"): timedelta(days=14)}
 DAILY_METRICS = [
     "challenge_shown",
     "challenge_solved",
@@ -22,6 +25,13 @@ DAILY_METRICS = [
     "source_blocked",
     "sms_unavailable",
 ]
+METRIC_NAMES = {
+    "challenge_shown": _("challenges shown"),
+    "challenge_solved": _("challenges solved"),
+    "prefix_blocked": _("refused: prefix blocked"),
+    "source_blocked": _("refused: source blocked"),
+    "sms_unavailable": _("refused: sending paused (SMS budget)"),
+}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.token_blacklist import admin as token_admin
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from . import delivery, services
 from .models import CodeMessage, Phone, User, WrongGuess
@@ -31,9 +37,9 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["invite_code", "date_joined", "last_login"]
     fieldsets = [
         (None, {"fields": ["phone", "password", "invite_code"]}),
-        ("Referral", {"fields": ["invited_by", "invited_at"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
-        ("Dates", {"fields": ["date_joined", "last_login"]}),
+        (_("Referral"), {"fields": ["invited_by", "invited_at"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["date_joined", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "password1", "password2"]})]
     filter_horizontal = ["groups"]
@@ -50,7 +56,7 @@ class CodeRecordAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return self.list_display
 
-    @admin.display(ordering="code__phone__number")
+    @admin.display(description=_("phone"), ordering="code__phone__number")
     def phone(self, record):
         return record.code.phone
 
@@ -80,10 +86,18 @@ class CodeMessageAdmin(CodeRecordAdmin):
 
     def changelist_view(self, request, extra_context=None):
         queue = delivery.queue_state(now=timezone.now())
+        message = gettext(
+            "Queue: %(pending)s pending, the oldest %(oldest)s s old, "
+            "%(expired)s held by a worker past its lease."
+        )
         self.message_user(
             request,
-            f"Queue: {queue['pending']} pending, the oldest {queue['oldest_seconds']} s old, "
-            f"{queue['expired_leases']} held by a worker past its lease.",
+            message
+            % {
+                "pending": queue["pending"],
+                "oldest": queue["oldest_seconds"],
+                "expired": queue["expired_leases"],
+            },
             messages.INFO,
         )
         return super().changelist_view(request, extra_context)
@@ -106,22 +120,120 @@ class PhoneAdmin(admin.ModelAdmin):
     fields = readonly_fields = ("number", "locked_at", "last_day")
     actions = ["lock", "unlock"]
 
-    @admin.display(description="Last 24 hours")
+    @admin.display(description=_("Last 24 hours"))
     def last_day(self, phone):
         activity = services.recent_activity(phone=phone, now=timezone.now())
-        return (
-            f"{activity.messages} SMS; {activity.wrong_guesses} wrong codes "
-            f"from {activity.guessing_sources} address(es)"
-        )
+        sms = gettext("%(count)s SMS") % {"count": activity.messages}
+        wrong = ngettext(
+            "%(count)s wrong code", "%(count)s wrong codes", activity.wrong_guesses
+        ) % {"count": activity.wrong_guesses}
+        sources = ngettext(
+            "from %(count)s address", "from %(count)s addresses", activity.guessing_sources
+        ) % {"count": activity.guessing_sources}
+        return gettext("%(sms)s; %(wrong)s %(sources)s") % {
+            "sms": sms,
+            "wrong": wrong,
+            "sources": sources,
+        }
 
-    @admin.action(description="Block: no codes are sent or accepted until unblocked")
+    @admin.action(description=_("Block: no codes are sent or accepted until unblocked"))
     def lock(self, request, queryset):
         for phone in queryset:
             services.lock_phone(phone=phone, now=timezone.now())
-        self.message_user(request, f"Blocked {queryset.count()} number(s).", messages.SUCCESS)
+        count = queryset.count()
+        message = ngettext("Blocked %(count)s number.", "Blocked %(count)s numbers.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Unblock, and forget the wrong codes of the last 24 hours")
+    @admin.action(description=_("Unblock, and forget the wrong codes of the last 24 hours"))
     def unlock(self, request, queryset):
         for phone in queryset:
             services.unlock_phone(phone=phone)
-        self.message_user(request, f"Unblocked {queryset.count()} number(s).", messages.SUCCESS)
+        count = queryset.count()
+        message = ngettext("Unblocked %(count)s number.", "Unblocked %(count)s numbers.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+# simplejwt's token blacklist. Its names are simplejwt's messages, but Django looks for
+# Russian in "ru" and simplejwt ships "ru_RU", so our catalogue has them (marked here, so
+# that makemessages keeps them). Its columns and fields show model fields that have no
+# verbose name: the admin classes below name them.
+SIMPLEJWT_MESSAGES = [
+    gettext_noop("Token Blacklist"),
+    gettext_noop("Outstanding Token"),
+    gettext_noop("Outstanding Tokens"),
+    gettext_noop("Blacklisted Token"),
+    gettext_noop("Blacklisted Tokens"),
+    gettext_noop("Token for %(user)s (%(jti)s)"),
+    gettext_noop("Blacklisted token for %(user)s"),
+    gettext_noop("jti"),
+    gettext_noop("user"),
+]
+
+
+admin.site.unregister(OutstandingToken)
+
+
+@admin.register(OutstandingToken)
+class OutstandingTokenAdmin(token_admin.OutstandingTokenAdmin):
+    """simplejwt's, read-only as it is, with its columns and fields named, and without the
+    token itself: a live refresh token would let whoever reads it log in as its user."""
+
+    list_display = ("token_jti", "token_user", "token_created_at", "token_expires_at")
+    fields = (
+        "token_id",
+        "token_user",
+        "token_jti",
+        "token_created_at",
+        "token_expires_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(description=_("ID"))
+    def token_id(self, token):
+        return token.pk
+
+    @admin.display(description=_("jti"), ordering="jti")
+    def token_jti(self, token):
+        return token.jti
+
+    @admin.display(description=_("user"), ordering="user")
+    def token_user(self, token):
+        return token.user
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def token_created_at(self, token):
+        return token.created_at
+
+    @admin.display(description=_("expires at"), ordering="expires_at")
+    def token_expires_at(self, token):
+        return token.expires_at
+
+
+class BlacklistedTokenForm(forms.ModelForm):
+    class Meta:
+        model = BlacklistedToken
+        fields = ["token"]
+        labels = {"token": capfirst(_("token"))}
+
+
+admin.site.unregister(BlacklistedToken)
+
+
+@admin.register(BlacklistedToken)
+class BlacklistedTokenAdmin(token_admin.BlacklistedTokenAdmin):
+    """simplejwt's, with its form and the blacklisting moment named."""
+
+    form = BlacklistedTokenForm
+    list_display = (
+        "token_jti",
+        "token_user",
+        "token_created_at",
+        "token_expires_at",
+        "token_blacklisted_at",
+    )
+
+    @admin.display(description=_("blacklisted at"), ordering="blacklisted_at")
+    def token_blacklisted_at(self, entry):
+        return entry.blacklisted_at

@@ -4,9 +4,13 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from referral.invites.codes import new_invite_code
+
+SOURCE_HELP = _("The client: IPv4 address or IPv6 /64.")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -16,7 +20,7 @@ class UserManager(BaseUserManager["User"]):
         Every way in (sign-up, createsuperuser, the admin, test factories) comes here.
         IntegrityError means the phone is taken.
         """
-        for _ in range(10):
+        for _attempt in range(10):
             user = self.model(phone=phone, invite_code=new_invite_code(), **extra)
             user.set_password(password)  # None gives an unusable password: people log in by SMS
             try:
@@ -36,21 +40,40 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person, created at their first successful phone verification."""
 
-    phone = PhoneNumberField(unique=True)
-    invite_code = models.CharField(max_length=6, unique=True, editable=False)
+    phone = PhoneNumberField(_("phone"), unique=True)
+    invite_code = models.CharField(_("invite code"), max_length=6, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="invitees"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitees",
+        verbose_name=_("invited by"),
+        help_text=_("The user whose invite code this user activated."),
     )
-    invited_at = models.DateTimeField(null=True, blank=True)
-    date_joined = models.DateTimeField(default=timezone.now)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "Designates whether this user should be treated as active. "
+            "Unselect this instead of deleting accounts."
+        ),
+    )
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Designates whether the user can log into this admin site."),
+    )
 
     objects = UserManager()
 
     USERNAME_FIELD = "phone"
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(invited_by=F("id")), name="user_cannot_invite_self"
@@ -74,8 +97,17 @@ class Phone(models.Model):
     only state it holds itself is an operator's block, never set automatically.
     """
 
-    number = PhoneNumberField(unique=True)
-    locked_at = models.DateTimeField(null=True, blank=True)
+    number = PhoneNumberField(_("number"), unique=True)
+    locked_at = models.DateTimeField(
+        _("locked at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when an operator blocks the number: no codes are sent or accepted."),
+    )
+
+    class Meta:
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
 
     def __str__(self):
         return str(self.number)
@@ -84,15 +116,19 @@ class Phone(models.Model):
 class PhoneCode(models.Model):
     """One login code. Re-sent while fresh, so that another request never replaces it."""
 
-    phone = models.ForeignKey(Phone, on_delete=models.CASCADE, related_name="codes")
-    code_hash = models.CharField(max_length=64)
+    phone = models.ForeignKey(
+        Phone, on_delete=models.CASCADE, related_name="codes", verbose_name=_("phone")
+    )
+    code_hash = models.CharField(_("code hash"), max_length=64)
     # The code sealed (referral.core.sealing), to send it again; emptied once it is used.
-    sealed_code = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    sealed_code = models.TextField(_("sealed code"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("login code")
+        verbose_name_plural = _("login codes")
         indexes = [
             models.Index(fields=["phone", "-created_at"]),
             models.Index(fields=["created_at"]),
@@ -111,26 +147,40 @@ class CodeMessage(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending"
-        SENT = "sent"
-        FAILED = "failed"  # the provider refused it, or every try failed
-        EXPIRED = "expired"  # its code was used, or would expire before it could be typed
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")  # the provider refused it, or every try failed
+        # its code was used, or would expire before it could be typed
+        EXPIRED = "expired", _("Expired")
 
-    code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="messages")
-    source = models.CharField(max_length=45, help_text="The client: IPv4 address or IPv6 /64.")
-    created_at = models.DateTimeField()
-    language = models.CharField(max_length=8, default="ru", help_text="The language of the SMS.")
-    state = models.CharField(max_length=8, choices=State, default=State.PENDING)
-    next_try_at = models.DateTimeField(help_text="Not tried before this moment (backoff).")
-    lease_until = models.DateTimeField(
-        null=True, blank=True, help_text="A worker holds it until then; after, any may take it."
+    code = models.ForeignKey(
+        PhoneCode, on_delete=models.CASCADE, related_name="messages", verbose_name=_("code")
     )
-    claimed_by = models.CharField(max_length=64, blank=True, help_text="The worker that holds it.")
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivery_tries = models.PositiveSmallIntegerField(default=0)
-    delivery_error = models.CharField(max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=45, help_text=SOURCE_HELP)
+    created_at = models.DateTimeField(_("created at"))
+    language = models.CharField(
+        _("language"), max_length=8, default="ru", help_text=_("The language of the SMS.")
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State, default=State.PENDING)
+    next_try_at = models.DateTimeField(
+        _("next try at"), help_text=_("Not tried before this moment (backoff).")
+    )
+    lease_until = models.DateTimeField(
+        _("lease until"),
+        null=True,
+        blank=True,
+        help_text=_("A worker holds it until then; after, any may take it."),
+    )
+    claimed_by = models.CharField(
+        _("claimed by"), max_length=64, blank=True, help_text=_("The worker that holds it.")
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivery_tries = models.PositiveSmallIntegerField(_("delivery tries"), default=0)
+    delivery_error = models.CharField(_("delivery error"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("code message")
+        verbose_name_plural = _("code messages")
         indexes = [
             models.Index(fields=["created_at"]),
             models.Index(
@@ -147,19 +197,28 @@ class CodeMessage(models.Model):
         ]
 
     def __str__(self):
-        return f"SMS to {self.code.phone} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return gettext("SMS to %(phone)s @ %(at)s") % {
+            "phone": self.code.phone,
+            "at": f"{self.created_at:%Y-%m-%d %H:%M:%S}",
+        }
 
 
 class WrongGuess(models.Model):
     """One wrong code typed for a phone: what the guessing limits count."""
 
-    code = models.ForeignKey(PhoneCode, on_delete=models.CASCADE, related_name="wrong_guesses")
-    source = models.CharField(max_length=45, help_text="The client: IPv4 address or IPv6 /64.")
-    at = models.DateTimeField()
+    code = models.ForeignKey(
+        PhoneCode, on_delete=models.CASCADE, related_name="wrong_guesses", verbose_name=_("code")
+    )
+    source = models.CharField(_("source"), max_length=45, help_text=SOURCE_HELP)
+    at = models.DateTimeField(_("at"))
 
     class Meta:
-        verbose_name_plural = "wrong guesses"
+        verbose_name = _("wrong guess")
+        verbose_name_plural = _("wrong guesses")
         indexes = [models.Index(fields=["at"])]
 
     def __str__(self):
-        return f"wrong code for {self.code.phone} from {self.source}"
+        return gettext("wrong code for %(phone)s from %(source)s") % {
+            "phone": self.code.phone,
+            "source": self.source,
+        }

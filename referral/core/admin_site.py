@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .http import client_ip
 from .logs import printable
@@ -28,7 +29,7 @@ FAILURES_KEPT_SECONDS = 24 * 3600
 
 
 class AdminSite(admin.AdminSite):
-    site_header = site_title = "Referral admin"
+    site_header = site_title = gettext_lazy("Referral admin")
 
     def has_permission(self, request):
         return super().has_permission(request) and request.session.get(PASSWORD_LOGIN) is True

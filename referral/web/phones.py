@@ -36,6 +36,8 @@ def _default_country() -> tuple[int, str]:
     region = settings.PHONENUMBER_DEFAULT_REGION
     country = phonenumbers.country_code_for_region(region)
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:  # a region phonenumbers has no example for: no mask
+        return country, ""
     shown = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return country, shown.removeprefix(f"+{country} ")
 

@@ -6,9 +6,10 @@ import time_machine
 from django.core.management import call_command
 from django.urls import clear_url_caches
 from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from harness.servers import code_from_sms
-from referral.accounts import sms
+from referral.accounts import sms, tokens
 from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
 
 from ..factories import make_user
@@ -206,9 +207,12 @@ def test_admin_shows_a_phones_last_day(staff_client):
     for source in ["198.51.100.1", "198.51.100.1", "198.51.100.2"]:
         WrongGuess.objects.create(code=code, source=source, at=timezone.now())
 
-    page = staff_client.get(f"/admin/accounts/phone/{phone.pk}/change/").content.decode()
+    url = f"/admin/accounts/phone/{phone.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    english = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert "1 SMS; 3 wrong codes from 2 address(es)" in page
+    assert "1 СМС; 3 неверных кода с 2 адресов" in page  # Russian by default
+    assert "1 SMS; 3 wrong codes from 2 addresses" in english
 
 
 def test_admin_shows_failed_deliveries_without_the_code(staff_client):
@@ -223,3 +227,14 @@ def test_admin_shows_failed_deliveries_without_the_code(staff_client):
     assert "SMS.ru answered HTTP 503" in html and "+79991234567" in html
     assert guesses.status_code == 200
     assert "secret-hash-value" not in html and "secret-sealed-value" not in html
+
+
+def test_the_admin_never_shows_a_refresh_token_itself(staff_client):
+    """Staff may see that a token exists and revoke it, never read it (it would log them in)."""
+    refresh = tokens.issue_tokens(user=make_user())["refresh"]
+    token = OutstandingToken.objects.get(token=refresh)
+
+    response = staff_client.get(f"/admin/token_blacklist/outstandingtoken/{token.pk}/change/")
+
+    assert response.status_code == 200 and token.jti in response.content.decode()
+    assert refresh not in response.content.decode()

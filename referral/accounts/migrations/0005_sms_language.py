@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='codemessage',
             name='language',
-            field=models.CharField(default='ru', help_text='The language of the SMS.', max_length=8),
+            field=models.CharField(default='ru', help_text='The language of the SMS.', max_length=8, verbose_name='language'),
         ),
     ]

@@ -19,7 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // as it is typed. Any pasted form is accepted: "+7 999…", "8 (999)…", "79991234567".
   // A number of another country ("+1 415…") is left as typed, and the "+7" hides.
   const phone = document.querySelector("#phone[data-mask]");
-  if (phone) {
+  if (phone && phone.dataset.mask) {
     const mask = phone.dataset.mask, country = phone.dataset.country;
     const room = mask.replace(/[^#]/g, "").length;
     const prefix = document.getElementById("phone-country");
