@@ -32,12 +32,13 @@ def test_api_docs_render_offline_under_the_csp(server, new_page, path, rendered)
 
 
 @pytest.mark.parametrize("path", [path for path, _ in DOCS])
-@pytest.mark.parametrize(("locale", "lang"), [("ru-RU", "ru"), ("en-US", "en")])
-def test_api_docs_say_their_language(server, browser, path, locale, lang):
+@pytest.mark.parametrize("locale", ["ru-RU", "en-US"])
+def test_api_docs_say_their_language(server, browser, path, locale):
+    """English in every browser: the UI and the API's descriptions are (only examples are not)."""
     context = browser.new_context(locale=locale)  # Accept-Language follows it
     page = context.new_page()
 
     page.goto(server.url + path)
 
-    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("html").get_attribute("lang") == "en"
     context.close()
