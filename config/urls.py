@@ -57,6 +57,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    path("i18n/", include("django.conf.urls.i18n")),  # the pages' language switcher
     path("", include("referral.web.urls")),
 ]
 if settings.ADMIN_URL:  # "" switches the admin off

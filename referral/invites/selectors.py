@@ -52,6 +52,11 @@ class Invitee(TypedDict):
     phone_number: str
 
 
+def inviter_phone(*, code: str) -> str | None:
+    """The phone of the user whose invite code is `code` (None: no such code)."""
+    return User.objects.filter(invite_code=code).values_list(_PHONE_AS_TEXT, flat=True).first()
+
+
 def invitees_newest_first(*, user: User) -> QuerySet[User, Invitee]:
     return (
         User.objects.filter(invited_by=user)

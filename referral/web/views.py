@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from referral.accounts import services
 from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
+from referral.core import ratelimit
 from referral.core.errors import ChallengeRequired, DomainError, InviteNotNewUser, Throttled
 from referral.core.http import client_ip
 from referral.core.serializers import first_error
@@ -32,6 +33,7 @@ from referral.web import phones
 PHONE_KEY = "login_phone"
 INVITE_KEY = "invite_code"
 INVITEES_PER_PAGE = 20
+LANDING_LOOKUPS_PER_IP_PER_HOUR = 300
 
 
 def home(request):
@@ -46,7 +48,8 @@ def share(request, code):
 def phone(request):
     # The pending invite rides in the query string (the form posts back to this URL):
     # a visit stores nothing on the server until a code is actually requested.
-    invite = normalize_invite_code(request.GET.get("invite", ""))
+    typed_invite = request.GET.get("invite", "")
+    invite = normalize_invite_code(typed_invite)
     if request.user.is_authenticated:
         return redirect(_profile_url(invite))
 
@@ -78,17 +81,35 @@ def phone(request):
                 return _start_login(request, number, invite)
         else:
             error = str(first_error(serializer.errors)[0])
-    return render(
-        request,
-        "web/phone.html",
-        {
-            "error": error,
-            # "Change number" comes back here: the number asked for is still in the field.
-            "field": phones.field(request.POST.get("phone") or request.session.get(PHONE_KEY, "")),
-            "invite": invite,
-        },
-        status=400 if error else 200,
-    )
+    context = {
+        "error": error,
+        # "Change number" comes back here: the number asked for is still in the field.
+        "field": phones.field(request.POST.get("phone") or request.session.get(PHONE_KEY, "")),
+        **_landing(request, typed_invite, invite),
+    }
+    return render(request, "web/phone.html", context, status=400 if error else 200)
+
+
+def _landing(request, typed: str, invite: str | None) -> dict:
+    """A share link's landing: who invites (their number masked), or why the link is no good.
+
+    A link with no such code is said so at once, and its form carries the code no further.
+    """
+    if not typed:
+        return {}
+    try:  # lookups are counted, so that the page is no cheap way to try codes
+        ratelimit.hit(
+            f"landing:ip:{client_ip(request)}",
+            limit=LANDING_LOOKUPS_PER_IP_PER_HOUR,
+            window=3600,
+            now=timezone.now(),
+        )
+    except Throttled:
+        return {"invite": invite}  # unchecked: the login will say if it is no good
+    inviter = selectors.inviter_phone(code=invite) if invite else None
+    if inviter is None:
+        return {"unknown_invite": invite or typed[:32], "action": reverse("web:phone")}
+    return {"invite": invite, "inviter": inviter}
 
 
 def _challenge(request, challenged: ChallengeRequired, *, phone: str, invite: str | None):
@@ -247,5 +268,6 @@ def _profile(request, *, error=None):
         "page": page,
         "error": error,
         "typed_code": request.POST.get("code") or request.GET.get("invite", ""),
+        "from_share_link": "invite" in request.GET,
     }
     return render(request, "web/profile.html", context, status=400 if error else 200)

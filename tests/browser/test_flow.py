@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from harness.browser import DESKTOP_SIZE, PHONE_SIZE
+from referral.web.phones import formatted
 
 from ..factories import new_phone as fresh_phone
 from ..factories import wrong_code
@@ -41,7 +42,7 @@ def test_the_whole_flow_in_two_browsers(server, new_page):
     assert alice_code in bob.inner_text("main")
     alice.reload()
     assert alice.inner_text("#invited-count") == "1"
-    assert bob_phone in alice.inner_text(".invitees")
+    assert formatted(bob_phone) in alice.inner_text(".invitees")  # "+7 999 123-45-67"
 
 
 def test_a_wrong_code_is_shown_next_to_the_field(server, new_page):
@@ -113,6 +114,45 @@ def test_the_copy_button_copies_the_code(server, new_page):
     assert page.get_attribute("#copy-status", "role") == "status"
 
 
+def test_the_share_button_opens_the_share_sheet(server, new_page):
+    page = new_page()
+    page.add_init_script(
+        "navigator.share = (data) => { window.shared = data; return Promise.resolve(); };"
+    )
+    log_in(page, server, fresh_phone())
+    code = page.inner_text("#invite-code")
+
+    page.click("#share")
+
+    shared = page.evaluate("window.shared")
+    assert shared["url"] == f"{server.url}/r/{code}/"
+    assert code in shared["text"]
+
+
+def test_without_a_share_sheet_the_share_button_copies_the_link(server, new_page):
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    page.add_init_script("delete Navigator.prototype.share; delete navigator.share;")
+    log_in(page, server, fresh_phone())
+
+    page.click("#share")
+
+    assert page.evaluate("navigator.clipboard.readText()") == page.input_value("#share-link")
+    assert page.inner_text("#copy-status") == "Скопировано ✓"
+
+
+def test_each_copy_button_sits_beside_what_it_copies(server, new_page):
+    page = new_page(viewport=DESKTOP_SIZE, permissions=["clipboard-read", "clipboard-write"])
+    log_in(page, server, fresh_phone())
+
+    for target, button in [
+        ("#invite-code", "Копировать код"),
+        ("#share-link", "Копировать ссылку"),
+    ]:
+        field, copy = page.locator(target).bounding_box(), page.get_by_text(button).bounding_box()
+        off = abs((field["y"] + field["height"] / 2) - (copy["y"] + copy["height"] / 2))
+        assert off < max(field["height"], copy["height"]) / 2, (target, field, copy)  # one line
+
+
 def test_english_browsers_get_english_pages(server, browser):
     context = browser.new_context(locale="en-US")
     page = context.new_page()
@@ -127,7 +167,7 @@ def test_the_resend_link_stays_on_one_line_and_smaller_than_the_main_button(serv
     ask_for_a_code(page, server, fresh_phone())
 
     resend = page.locator("#resend").bounding_box()
-    main = page.locator("button[type=submit]").first.bounding_box()
+    main = page.get_by_role("button", name="Войти", exact=True).bounding_box()
     line_height = page.evaluate(
         "parseFloat(getComputedStyle(document.getElementById('resend')).lineHeight)"
     )

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from harness.servers import code_from_sms
@@ -246,16 +247,46 @@ def test_invitees_are_listed_newest_first_and_paginated(client, logged_in):
     second = client.get("/ui/profile/", {"page": 2}).content.decode()
 
     assert 'id="invited-count">25<' in first
-    assert first.index("+79990000024") < first.index("+79990000005")
-    assert "+79990000004" not in first and "+79990000004" in second
+    assert first.index("+7 999 000-00-24") < first.index("+7 999 000-00-05")  # as people write
+    assert "+7 999 000-00-04" not in first and "+7 999 000-00-04" in second
     assert "1 / 2" in first
 
 
-def test_a_share_link_leads_to_the_phone_page_with_the_code(client):
-    response = client.get("/r/c0al3d/", follow=True)
+def test_a_share_link_leads_to_the_phone_page_saying_who_invites(client):
+    inviter = make_user("+79161234567")
+    typed = inviter.invite_code.lower()
 
-    assert response.redirect_chain[-1][0] == "/ui/phone/?invite=c0al3d"
-    assert "<strong>C0A13D</strong>" in response.content.decode()
+    response = client.get(f"/r/{typed}/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/ui/phone/?invite={typed}"
+    html = response.content.decode()
+    assert f"<strong>{inviter.invite_code}</strong>" in html
+    assert re.search(r"\+7 916 \*\*\*-\*\*-67</span> приглашает вас", html)
+    assert "1234567" not in html.replace(inviter.invite_code, "")
+
+
+@pytest.mark.parametrize("code", ["ZZZZZZ", "nonsense", "<script>"])
+def test_a_share_link_with_an_unknown_code_says_so_before_sign_up(client, code):
+    response = client.get("/r/ZZZZZZ/" if code == "ZZZZZZ" else "/ui/phone/", {"invite": code})
+    if code == "ZZZZZZ":
+        response = client.get(response["Location"])
+
+    html = response.content.decode()
+    assert re.search(r'<p class="note error" role="alert">[^<]*Инвайт-кода', html)
+    assert "<script>" not in html.split("<main")[1]
+    assert 'action="/ui/phone/"' in html  # the form carries no invite on
+
+
+def test_a_share_link_opened_when_logged_in_says_why_the_code_is_filled_in(client, logged_in):
+    logged_in()
+    inviter = make_user()
+
+    response = client.get(f"/r/{inviter.invite_code}/", follow=True)
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/ui/profile/?invite={inviter.invite_code}"
+    assert f'value="{inviter.invite_code}"' in html
+    assert "Вы открыли ссылку-приглашение" in html
 
 
 def test_signing_up_from_a_share_link_activates_the_code(client, ask_code):
@@ -270,8 +301,7 @@ def test_signing_up_from_a_share_link_activates_the_code(client, ask_code):
 
 
 def test_a_share_link_that_cannot_be_used_still_logs_in(client, ask_code):
-    page = client.get("/r/ZZZZZZ/", follow=True)
-    code = ask_code(url=page.redirect_chain[-1][0])
+    code = ask_code(url="/ui/phone/?invite=ZZZZZZ")  # say, its inviter left since the landing
 
     response = client.post("/ui/code/", {"code": code}, follow=True)
 
@@ -461,3 +491,40 @@ def test_the_phone_field_has_the_default_countrys_code_fixed_and_its_mask(client
 
     assert re.search(r'<span class="prefix"[^>]*>\+7</span>', html)
     assert 'data-mask="### ###-##-##"' in html and 'data-country="7"' in html
+
+
+def test_messages_are_announced_from_a_status_wrapper_not_the_list(client, logged_in):
+    logged_in()
+
+    html = client.post("/ui/logout/", follow=True).content.decode()
+
+    assert re.search(r'<div role="status">\s*<ul class="messages">', html)
+    assert '<ul class="messages" role' not in html
+
+
+def test_every_page_links_its_favicon(client):
+    html = client.get("/ui/phone/").content.decode()
+
+    icon = re.search(r'<link rel="icon" href="/static/([^"]+)" type="image/svg\+xml">', html)
+    assert icon and finders.find(icon.group(1))
+
+
+def test_the_language_switcher_sets_the_language_cookie(client):
+    html = client.get("/ui/phone/").content.decode()
+    assert re.search(r'<form[^>]*action="/i18n/setlang/"', html)
+    assert 'name="next" value="/ui/phone/"' in html
+
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/ui/phone/"})
+
+    assert response["Location"] == "/ui/phone/"
+    assert response.cookies["django_language"].value == "en"
+    assert "Log in by phone" in client.get("/ui/phone/").content.decode()
+
+
+def test_a_failed_activation_puts_the_focus_on_its_field(client, logged_in):
+    logged_in()
+
+    response = client.post("/ui/profile/activate/", {"code": "ZZZZZZ"})
+
+    field = re.search(r'<input id="invite"[^>]*>', response.content.decode()).group(0)
+    assert "autofocus" in field and 'aria-invalid="true"' in field

@@ -72,16 +72,28 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  const copy = async (text, button) => {
+    await navigator.clipboard.writeText(text);
+    const label = button.textContent;
+    button.textContent = "✓ " + label;
+    const status = document.getElementById("copy-status");
+    if (status) status.textContent = status.dataset.copied;  // announced by screen readers
+    setTimeout(() => { button.textContent = label; }, 1500);
+  };
   for (const button of document.querySelectorAll("[data-copy]")) {
     if (!navigator.clipboard) continue;
     button.hidden = false;
-    const label = button.textContent;
-    button.addEventListener("click", async () => {
-      await navigator.clipboard.writeText(button.dataset.copy);
-      button.textContent = "✓ " + label;
-      const status = document.getElementById("copy-status");
-      if (status) status.textContent = status.dataset.copied;  // announced by screen readers
-      setTimeout(() => { button.textContent = label; }, 1500);
+    button.addEventListener("click", () => copy(button.dataset.copy, button));
+  }
+
+  // Share: the system's share sheet where there is one, else the link is copied.
+  const share = document.getElementById("share");
+  if (share && (navigator.share || navigator.clipboard)) {
+    share.hidden = false;
+    share.addEventListener("click", () => {
+      const { url, text, title } = share.dataset;
+      if (navigator.share) navigator.share({ url, text, title }).catch(() => {});  // closed: fine
+      else copy(url, share);
     });
   }
 
