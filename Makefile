@@ -31,7 +31,9 @@ run: migrate
 system-deps:
 	scripts/install-system-deps.sh
 
-# newman for the Postman collection, and the ALTCHA widget (package-lock.json pins them).
+# newman for the Postman collection, axe-core and Lighthouse for the pages' audits, and the
+# ALTCHA widget (package-lock.json pins them). All from the npm registry alone: none of them
+# downloads a browser (Lighthouse drives Debian's Chromium, CHROME_PATH).
 node-deps: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json | system-deps
