@@ -82,6 +82,7 @@ SECRET_KEY = (
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "referral.web.views.csrf_failure"  # our own page, in the page's language
 
 INSTALLED_APPS = [
     "referral.core",  # before staticfiles: its runserver takes precedence

@@ -271,3 +271,8 @@ def _profile(request, *, error=None):
         "from_share_link": "invite" in request.GET,
     }
     return render(request, "web/profile.html", context, status=400 if error else 200)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without its cookie or token (an old tab, cookies off)."""
+    return render(request, "403_csrf.html", status=403)

@@ -528,3 +528,16 @@ def test_a_failed_activation_puts_the_focus_on_its_field(client, logged_in):
 
     field = re.search(r'<input id="invite"[^>]*>', response.content.decode()).group(0)
     assert "autofocus" in field and 'aria-invalid="true"' in field
+
+
+def test_a_form_without_its_csrf_cookie_gets_our_own_page_in_its_language():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    response = strict.post("/ui/phone/", {"phone": PHONE})
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="en">' in html and "<main" in html
+    assert "Reload the page" in html
