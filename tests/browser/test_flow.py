@@ -295,3 +295,91 @@ def test_a_dark_system_theme_gets_dark_pages(server, new_page):
     dark = [int(n) for n in re.findall(r"\d+", background)[:3]]
     light = [int(n) for n in re.findall(r"\d+", text)[:3]]
     assert max(dark) < 60 and min(light) > 180
+
+
+def test_pasting_the_whole_sms_logs_in(server, new_page):
+    page = new_page()
+    phone = fresh_phone()
+    ask_for_a_code(page, server, phone)
+    code = server.sms_code(phone)
+
+    page.fill("#code", f"Код для входа: {code}\n\n@localhost #{code}")  # as the SMS reads
+
+    page.wait_for_url("**/ui/profile/")
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("9991234567", "999 123-45-67"),
+        ("89991234567", "999 123-45-67"),
+        ("+7 (999) 123 45 67", "999 123-45-67"),
+        ("79991234567", "999 123-45-67"),
+    ],
+)
+def test_the_phone_mask_shapes_any_form_of_a_number(server, new_page, typed, shown):
+    page = new_page()
+    page.goto(server.url + "/ui/phone/")
+
+    page.locator("#phone").press_sequentially(typed)
+
+    assert page.input_value("#phone") == shown
+    assert page.is_visible("#phone-country")
+
+
+def test_the_phone_mask_leaves_another_countrys_number_as_typed(server, new_page):
+    page = new_page()
+    page.goto(server.url + "/ui/phone/")
+
+    page.fill("#phone", "+1 415 555 2671")  # a paste
+
+    assert page.input_value("#phone") == "+1 415 555 2671"
+    assert not page.is_visible("#phone-country")
+
+
+def test_a_second_activation_from_a_stale_tab_shows_why(server, new_page):
+    page = new_page()
+    log_in(page, server, fresh_phone())
+    inviter = new_page()
+    log_in(inviter, server, fresh_phone())
+    code = inviter.inner_text("#invite-code")
+    stale = page.context.new_page()
+    stale.goto(server.url + "/ui/profile/")
+
+    page.fill("#invite", code)
+    page.click("text=Активировать")
+    stale.fill("#invite", code)
+    stale.click("text=Активировать")
+
+    assert stale.inner_text(".error[role=alert]") == "Вы уже активировали инвайт-код."
+
+
+@pytest.mark.parametrize("path", ["/ui/phone/", "/ui/code/", "/ui/profile/"])
+def test_pages_fit_a_360_pixel_phone_at_200_percent_text(server, new_page, path):
+    """Text size 200 % (the browser's or the system's setting) doubles the root font size."""
+    page = new_page(viewport=PHONE_SIZE)
+    if path == "/ui/profile/":
+        log_in(page, server, fresh_phone())
+    if path == "/ui/code/":
+        ask_for_a_code(page, server, fresh_phone())
+    page.goto(server.url + path)
+
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
+    if path == "/ui/profile/":
+        box = page.locator("#invite-code").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_SIZE["width"]
+
+
+@pytest.mark.parametrize("path", ["/ui/phone/", "/ui/code/", "/ui/profile/"])
+def test_pages_fit_at_200_percent_zoom(server, new_page, path):
+    """Zoom 200 % on a 360 px phone leaves 180 CSS pixels."""
+    page = new_page(viewport={"width": 180, "height": 390})
+    if path == "/ui/profile/":
+        log_in(page, server, fresh_phone())
+    if path == "/ui/code/":
+        ask_for_a_code(page, server, fresh_phone())
+    page.goto(server.url + path)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 180

@@ -250,6 +250,8 @@ def test_invitees_are_listed_newest_first_and_paginated(client, logged_in):
     assert first.index("+7 999 000-00-24") < first.index("+7 999 000-00-05")  # as people write
     assert "+7 999 000-00-04" not in first and "+7 999 000-00-04" in second
     assert "1 / 2" in first
+    assert "Более ранние приглашённые →" in first and "Недавние приглашённые" not in first
+    assert "← Недавние приглашённые" in second
 
 
 def test_a_share_link_leads_to_the_phone_page_saying_who_invites(client):
@@ -513,6 +515,9 @@ def test_the_language_switcher_sets_the_language_cookie(client):
     html = client.get("/ui/phone/").content.decode()
     assert re.search(r'<form[^>]*action="/i18n/setlang/"', html)
     assert 'name="next" value="/ui/phone/"' in html
+    assert (
+        '<button class="link" type="submit" name="language" value="en" lang="en">English<' in html
+    )
 
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/ui/phone/"})
 
