@@ -19,6 +19,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from referral.abuse import rules
 from referral.abuse.models import Rule
 from referral.accounts.models import Phone, WrongGuess
+from referral.webhooks.models import EVENT_TYPES, Attempt, Delivery, Endpoint, Event
 
 from .accounts import test_admin
 from .accounts.test_admin import a_code
@@ -33,6 +34,9 @@ RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
 KEPT = {"SMS", "IP", "IPv4", "IPv6", "ID", "UTC", "RU", "jti", "README", "SMS_BUDGETS"}
 # Data, not labels: an automatic block's reason is the code of the signal that set it.
 DATA = {"prefix_conversion"}
+# Data too: a webhook's URL, event types and event ID (the webhooks fixture below).
+HOOK_URL, HOOK_EVENT = "https://hooks.example.com/in", "evt_1"
+DATA |= {HOOK_URL, HOOK_EVENT, *EVENT_TYPES}
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 LATIN_WORD = re.compile("[a-z]+[a-z0-9]*", re.IGNORECASE)
 
@@ -107,6 +111,14 @@ def one_of_each(staff):
     Rule.objects.create(kind="source", value="203.0.113.0/24", action="allow", created_at=now)
     RefreshToken.for_user(staff).blacklist()
     Group.objects.create(name="операторы")
+    endpoint = Endpoint.objects.create(
+        url=HOOK_URL, events=EVENT_TYPES, secret="whsec_x", created_at=now
+    )
+    event = Event.objects.create(id=HOOK_EVENT, type="user.signed_up", body="{}", created_at=now)
+    delivery = Delivery.objects.create(
+        event=event, endpoint=endpoint, next_try_at=now, created_at=now
+    )
+    Attempt.objects.create(delivery=delivery, at=now, status=500, duration_ms=12)
     assert {m for m in admin.site._registry if not m.objects.exists()} == set()
 
 

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "referral.accounts",
     "referral.abuse",
+    "referral.webhooks",
     "referral.web",
 ]
 
@@ -360,6 +361,16 @@ SMS_QUEUE_WARN_AGE_SECONDS = whole("SMS_QUEUE_WARN_AGE_SECONDS", 60, low=1)
 SMS_DELIVER_ON_COMMIT = False
 # What /readyz reports besides the checks of the database and the cache.
 READINESS_DETAILS = {"sms_queue": "referral.accounts.delivery.queue_state"}
+
+# Webhooks (README "Webhooks"): delivered by the worker, retried for about 28 hours.
+WEBHOOKS_TIMEOUT_SECONDS = number("WEBHOOKS_TIMEOUT_SECONDS", 5.0, low=0.1, high=30)
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOKS_DISABLE_AFTER_DAYS = whole("WEBHOOKS_DISABLE_AFTER_DAYS", 5, low=1, high=60)
+WEBHOOKS_SECRET_OVERLAP_HOURS = whole("WEBHOOKS_SECRET_OVERLAP_HOURS", 24, low=0, high=24 * 30)
+WEBHOOKS_WORKER_THREADS = whole("WEBHOOKS_WORKER_THREADS", 8, low=1, high=64)
+WEBHOOKS_POLL_SECONDS = number("WEBHOOKS_POLL_SECONDS", 1.0, low=0.01, high=60)
+WEBHOOK_LOG_RETENTION_DAYS = whole("WEBHOOK_LOG_RETENTION_DAYS", 30, low=2)
+WEBHOOKS_DELIVER_ON_COMMIT = False  # tests: deliver in the request's thread after the commit
 
 # Housekeeping, run by the worker (and by runserver in development): README "Data retention".
 LOGIN_RECORDS_RETENTION_DAYS = whole("LOGIN_RECORDS_RETENTION_DAYS", 14, low=1)

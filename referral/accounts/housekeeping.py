@@ -14,6 +14,8 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from referral.webhooks import delivery as webhooks
+
 from .models import PhoneCode
 
 logger = logging.getLogger(__name__)
@@ -25,8 +27,11 @@ def prune(*, now: datetime) -> dict[str, int]:
     _, codes = PhoneCode.objects.filter(created_at__lt=logins_before).delete()
     _, sessions = Session.objects.filter(expire_date__lt=now).delete()
     _, tokens = OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    _, webhook_log = webhooks.prune_log(now=now)
     return {
-        label: count for deleted in (codes, sessions, tokens) for label, count in deleted.items()
+        label: count
+        for deleted in (codes, sessions, tokens, webhook_log)
+        for label, count in deleted.items()
     }
 
 

@@ -32,6 +32,7 @@ from referral.core.errors import (
 from referral.core.sealing import seal
 from referral.invites.codes import normalize_invite_code
 from referral.invites.services import activate_invite
+from referral.webhooks import events
 
 from . import delivery
 from .models import CodeMessage, Phone, PhoneCode, User, WrongGuess
@@ -101,8 +102,12 @@ def _queue_sms(guard: Phone, ip: str, now: datetime, language: str) -> None:
     transaction.on_commit(partial(delivery.message_queued, message_id=message.pk, now=now))
 
 
-def verify_code(*, phone: str, code: str, ip: str, now: datetime) -> tuple[User, bool]:
+def verify_code(
+    *, phone: str, code: str, ip: str, now: datetime, with_invite: bool = False
+) -> tuple[User, bool]:
     """Check `code` for `phone`; return the user (created on first login) and whether it is new.
+
+    `with_invite`: an invite code came with this login (the webhooks' user.signed_up says so).
 
     Wrong guesses are counted before comparing, per client address and per phone, and
     saved even though an error is raised.
@@ -134,7 +139,7 @@ def verify_code(*, phone: str, code: str, ip: str, now: datetime) -> tuple[User,
             PhoneCode.objects.filter(pk=current.pk).update(used_at=now, sealed_code="")
             if failures["from_ip"]:  # whoever has the code is forgiven their own typos
                 WrongGuess.objects.filter(code__phone=current.phone, source=ip).delete()
-            user, created = _get_or_create_user(phone, now)
+            user, created = _get_or_create_user(phone, now, with_invite)
         else:
             WrongGuess.objects.create(code=current, source=ip, at=now)
             if failures["total"] + 1 == settings.LOGIN_FAILURES_PER_PHONE:
@@ -158,15 +163,25 @@ class Login:
 
 
 def log_in(
-    *, phone: str, code: str, ip: str, now: datetime, invite_code: str | None = None
+    *,
+    phone: str,
+    code: str,
+    ip: str,
+    now: datetime,
+    invite_code: str | None = None,
+    channel: str = "api",
 ) -> Login:
     """Verify the code; at sign-up also activate `invite_code` (its failure keeps the login).
+
+    `channel` is where the invite code came from (api, or share_link on the pages).
 
     `invite_code` is what the person typed: a malformed one, or one given at a later
     login, is reported in `invite_error` and never fails the login itself.
     """
     ratelimit.hit(f"verify:ip:{ip}", limit=settings.VERIFY_PER_IP_PER_HOUR, window=3600, now=now)
-    user, created = verify_code(phone=phone, code=code, ip=ip, now=now)
+    user, created = verify_code(
+        phone=phone, code=code, ip=ip, now=now, with_invite=bool(invite_code)
+    )
     risk.record_verified(risk.Ask(phone=phone, source=ip, returning=not created, now=now))
     if not invite_code:
         return Login(user=user, created=created)
@@ -176,7 +191,7 @@ def log_in(
     if canonical is None:
         return Login(user=user, created=created, invite_error=InviteInvalid())
     try:
-        activate_invite(user=user, code=canonical, now=now)
+        activate_invite(user=user, code=canonical, now=now, channel=channel)
     except DomainError as error:
         return Login(user=user, created=created, invite_error=error)
     return Login(user=user, created=created)
@@ -370,11 +385,22 @@ def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:
             raise Throttled(retry_after=_seconds_until(sent[first] + window, now))
 
 
-def _get_or_create_user(phone: str, now: datetime) -> tuple[User, bool]:
+def _get_or_create_user(phone: str, now: datetime, with_invite: bool) -> tuple[User, bool]:
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user, False
     try:
-        return User.objects.create_user(phone=phone, date_joined=now), True
+        user = User.objects.create_user(phone=phone, date_joined=now)
     except IntegrityError:  # created meanwhile by a parallel login
         return User.objects.get(phone=phone), False
+    events.emit(
+        "user.signed_up",
+        lambda: {
+            "phone": phone,
+            "invite_code": user.invite_code,
+            "signed_up_at": events.iso(now),
+            "with_invite_code": with_invite,
+        },
+        now=now,
+    )
+    return user, True

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
+from referral.webhooks.worker import WebhookWorker
+
 from . import delivery
 from .housekeeping import Janitor
 from .models import CodeMessage
@@ -117,9 +119,9 @@ class SmsWorker(threading.Thread):
             logger.warning("SMS queue behind: %s", state)
 
 
-def start_workers() -> tuple[SmsWorker, Janitor]:
-    """Both background parts of the worker, started (threads of this process)."""
-    sms_worker, janitor = SmsWorker(), Janitor()
-    sms_worker.start()
-    janitor.start()
-    return sms_worker, janitor
+def start_workers() -> tuple[SmsWorker, Janitor, WebhookWorker]:
+    """The background parts of the worker, started (threads of this process)."""
+    sms_worker, janitor, webhook_worker = SmsWorker(), Janitor(), WebhookWorker()
+    for part in (sms_worker, janitor, webhook_worker):
+        part.start()
+    return sms_worker, janitor, webhook_worker

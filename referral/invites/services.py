@@ -8,12 +8,14 @@ from django.db import connection, transaction
 from referral.accounts.models import User
 from referral.core import ratelimit
 from referral.core.errors import InviteAlreadyActivated, InviteCycle, InviteNotFound, InviteOwn
+from referral.webhooks import events
 
 
-def activate_invite(*, user: User, code: str, now: datetime) -> User:
+def activate_invite(*, user: User, code: str, now: datetime, channel: str = "api") -> User:
     """Record that `user` was invited by the owner of `code` (canonical form); return the owner.
 
-    Once per user, never one's own code, never a code from one's own downline.
+    Once per user, never one's own code, never a code from one's own downline. `channel`
+    (api, page or share_link) is told to the webhooks' invite.activated.
     """
     ratelimit.hit(
         f"activate:user:{user.pk}",
@@ -38,6 +40,20 @@ def activate_invite(*, user: User, code: str, now: datetime) -> User:
         )
         if not updated:
             raise InviteAlreadyActivated()
+        events.emit(
+            "invite.activated",
+            lambda: {
+                "invitee": {"phone": str(user.phone), "invite_code": user.invite_code},
+                "inviter": {
+                    "phone": str(inviter.phone),
+                    "invite_code": inviter.invite_code,
+                    "invited_count": User.objects.filter(invited_by=inviter).count(),
+                },
+                "activated_at": events.iso(now),
+                "channel": channel,
+            },
+            now=now,
+        )
     user.invited_by, user.invited_at = inviter, now
     return inviter
 

@@ -177,6 +177,7 @@ def code(request):
                     phone=number,
                     code=serializer.validated_data["code"],
                     invite_code=invite,
+                    channel="share_link",  # the pages' invite at sign-up comes from a link
                     ip=client_ip(request),
                     now=timezone.now(),
                 )
@@ -242,7 +243,10 @@ def activate(request):
         return _profile(request, error=str(first_error(serializer.errors)[0]))
     try:
         activate_invite(
-            user=request.user, code=serializer.validated_data["code"], now=timezone.now()
+            user=request.user,
+            code=serializer.validated_data["code"],
+            now=timezone.now(),
+            channel="page",
         )
     except DomainError as refused:
         return _profile(request, error=refused.message)

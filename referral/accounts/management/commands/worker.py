@@ -6,6 +6,7 @@ A worker killed outright loses its claims when their leases run out (SMS_LEASE_S
 
 import signal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from referral.accounts.worker import start_workers
@@ -15,13 +16,15 @@ class Command(BaseCommand):
     help = "Deliver queued SMS (several threads) and run the housekeeping."
 
     def handle(self, *args, **options):
-        sms_worker, janitor = start_workers()
+        sms_worker, janitor, webhook_worker = start_workers()
 
         def stop(*_):
             sms_worker.stop()
+            webhook_worker.stop()
             janitor.stopped.set()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while sms_worker.is_alive():
             sms_worker.join(timeout=1)
+        webhook_worker.join(timeout=settings.WEBHOOKS_TIMEOUT_SECONDS + 1)

@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from referral.webhooks import delivery, events
+from referral.webhooks.models import Delivery, Endpoint
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_endpoint_added_in_the_admin_shows_its_secret_once(staff_client, receiver):
+    running = receiver()
+
+    response = staff_client.post(
+        "/admin/webhooks/endpoint/add/",
+        {"url": running.url, "events": ["invite.activated"]},
+        follow=True,
+    )
+
+    endpoint = Endpoint.objects.get()
+    assert endpoint.events == ["invite.activated"]
+    assert endpoint.secret in response.content.decode()
+    change = staff_client.get(f"/admin/webhooks/endpoint/{endpoint.pk}/change/")
+    assert endpoint.secret not in change.content.decode()
+
+
+def test_the_admin_refuses_a_private_address(staff_client, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+
+    response = staff_client.post(
+        "/admin/webhooks/endpoint/add/",
+        {"url": "http://169.254.169.254/latest/", "events": ["invite.activated"]},
+    )
+
+    assert response.status_code == 200 and "non-public address" in response.content.decode()
+    assert not Endpoint.objects.exists()
+
+
+def test_failed_deliveries_in_a_time_range_are_replayed(staff_client, subscribe):
+    running, endpoint = subscribe(*([500] * 9))
+    now = timezone.now()
+    for _ in range(2):
+        with transaction.atomic():
+            events.emit("user.signed_up", lambda: {"n": 1}, now=now, to=[endpoint.pk])
+    Delivery.objects.update(state=Delivery.State.FAILED, attempts=8)
+    old = Delivery.objects.order_by("id").first()
+    Delivery.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=40))
+
+    listed = staff_client.get(
+        "/admin/webhooks/delivery/",
+        {"state__exact": "failed", "created_at__gte": (now - timedelta(days=1)).isoformat()},
+    )
+    assert listed.status_code == 200
+    staff_client.post(
+        "/admin/webhooks/delivery/",
+        {
+            "action": "replay",
+            "_selected_action": [d.pk for d in Delivery.objects.filter(created_at__gte=now)],
+        },
+    )
+
+    fresh = Delivery.objects.exclude(pk=old.pk).get()
+    assert fresh.state == Delivery.State.PENDING and fresh.attempts == 0
+    assert Delivery.objects.get(pk=old.pk).state == Delivery.State.FAILED
+    delivery.deliver_due(worker="test", limit=10, now=timezone.now())
+    assert len(running.received) == 1
+
+
+def test_the_log_of_an_event_shows_its_attempts(staff_client, subscribe):
+    running, endpoint = subscribe(500)
+    with transaction.atomic():
+        event = events.emit(
+            "user.signed_up", lambda: {"n": 1}, now=timezone.now(), to=[endpoint.pk]
+        )
+    delivery.deliver_due(worker="test", limit=10, now=timezone.now())
+    row = Delivery.objects.get()
+
+    event_page = staff_client.get(f"/admin/webhooks/event/{event.pk}/change/").content.decode()
+    delivery_page = staff_client.get(f"/admin/webhooks/delivery/{row.pk}/change/").content.decode()
+
+    assert "user.signed_up" in event_page and running.url in event_page
+    assert ">500<" in delivery_page.replace(" ", "")
