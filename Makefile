@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
 
-APP_TESTS := tests/accounts tests/invites tests/web tests/core tests/abuse
+APP_TESTS := tests/accounts tests/invites tests/web tests/core tests/abuse tests/webhooks
 
 .PHONY: install system-deps node-deps vendor run serve test bench soak abuse-sim format migrate lock screenshots clean
 

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import dataset, report, stack, wrk  # noqa: E402
+from harness.servers import manage  # noqa: E402
 
 LEVELS = (1, 8, 32)
 SMALL_LEVELS = (1, 32)
@@ -83,6 +84,9 @@ def main() -> None:
             "request_code": bench.measure("request_code", fixtures.request_code),
             "verify_code": bench.measure("verify_code", fixtures.verify_code),
             "activate_invite": bench.measure("activate_invite", fixtures.activate_invite),
+            "activate_invite_webhook": with_webhook_endpoint(
+                app, lambda: bench.measure("activate_invite_webhook", fixtures.activate_invite)
+            ),
             "token_refresh": bench.measure("token_refresh", fixtures.token_refresh),
             "profile_100k": bench.measure("profile_100k", lambda _: big, once=False),
             "invitee_page": bench.measure("invitee_page", lambda _: pages, once=False),
@@ -108,6 +112,25 @@ def main() -> None:
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     report.write(results, ROOT / "docs")
     say(report.summary(results))
+
+
+def with_webhook_endpoint(app: stack.Stack, measure):
+    """`measure()` with one endpoint subscribed to invite.activated: each activation then also
+    writes its event and delivery (the outbox). No worker runs, so nothing is sent: this is
+    the request's own cost, as the SMS worker's is left out of request_code's."""
+    env = {**app.env, "WEBHOOKS_ALLOW_PRIVATE_URLS": "true"}
+    manage("webhooks", "add", "http://127.0.0.1:9/hooks", "--events", "invite.activated", env=env)
+    try:
+        return measure()
+    finally:
+        manage(  # every endpoint off again, and the app servers' cached subscriptions with it
+            "shell",
+            "-c",
+            "from referral.webhooks import endpoints, models\n"
+            "models.Endpoint.objects.update(enabled=False)\n"
+            "endpoints.forget_subscriptions()",
+            env=env,
+        )
 
 
 class Bench:

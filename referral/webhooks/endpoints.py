@@ -11,6 +11,10 @@ from . import safety, signing
 from .models import EVENT_TYPES, Endpoint
 
 _CACHE_KEY = "webhooks:subscriptions"
+# A change made in this process (or anywhere, with the shared Redis cache) counts at once;
+# one made by another process on a per-process cache (runserver beside `manage.py
+# webhooks add`, in development) within this many seconds.
+_CACHE_SECONDS = 30
 
 
 def add(*, url: str, events: list[str] | None, now: datetime) -> Endpoint:
@@ -45,7 +49,7 @@ def subscribed(event_type: str) -> list[int]:
     subscriptions = cache.get(_CACHE_KEY)
     if subscriptions is None:
         subscriptions = list(Endpoint.objects.filter(enabled=True).values_list("id", "events"))
-        cache.set(_CACHE_KEY, subscriptions, timeout=None)
+        cache.set(_CACHE_KEY, subscriptions, timeout=_CACHE_SECONDS)
     return [pk for pk, events in subscriptions if event_type in events]
 
 
