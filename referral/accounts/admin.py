@@ -44,6 +44,11 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "password1", "password2"]})]
     filter_horizontal = ["groups"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.deactivated(user=obj, now=timezone.now())  # in the admin's transaction
+
 
 class CodeRecordAdmin(admin.ModelAdmin):
     """A read-only record about a login code, shown with its phone (never the code)."""

@@ -197,6 +197,19 @@ def log_in(
     return Login(user=user, created=created)
 
 
+def deactivated(*, user: User, now: datetime) -> None:
+    """An operator disabled `user` (is_active off): the webhooks' user.deactivated."""
+    events.emit(
+        "user.deactivated",
+        lambda: {
+            "phone": str(user.phone),
+            "invite_code": user.invite_code,
+            "deactivated_at": events.iso(now),
+        },
+        now=now,
+    )
+
+
 def lock_phone(*, phone: Phone, now: datetime) -> None:
     """Operator action: no code is sent to or accepted for `phone` until it is unlocked."""
     Phone.objects.filter(pk=phone.pk).update(locked_at=now)

@@ -4,7 +4,7 @@ deliveries to each endpoint, and every attempt at one."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-EVENT_TYPES = ["user.signed_up", "invite.activated"]
+EVENT_TYPES = ["user.signed_up", "invite.activated", "user.deactivated"]
 TEST_EVENT = "webhook.test"  # sent by `manage.py webhooks send-test` and the admin, to one endpoint
 
 

@@ -2,8 +2,10 @@ import json
 
 import pytest
 from django.utils import timezone
+from jsonschema import Draft202012Validator
 
 from harness.receiver import Receiver
+from harness.servers import ROOT
 from referral.webhooks import endpoints
 
 
@@ -36,7 +38,14 @@ def subscribe(receiver):
 
 
 def bodies(running) -> list[dict]:
-    return [json.loads(request.body) for request in running.received]
+    """The events `running` received, each checked against docs/webhooks.schema.json."""
+    events = [json.loads(request.body) for request in running.received]
+    for event in events:
+        assert list(_SCHEMA.iter_errors(event)) == [], event
+    return events
+
+
+_SCHEMA = Draft202012Validator(json.loads((ROOT / "docs" / "webhooks.schema.json").read_text()))
 
 
 from ..accounts.test_admin import staff, staff_client  # noqa: E402, F401 - fixtures shared here

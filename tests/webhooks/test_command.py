@@ -23,7 +23,7 @@ def test_add_subscribes_to_every_event_and_prints_the_secret_once(receiver):
     printed = webhooks("add", running.url)
 
     endpoint = Endpoint.objects.get()
-    assert endpoint.events == ["user.signed_up", "invite.activated"]
+    assert endpoint.events == ["user.signed_up", "invite.activated", "user.deactivated"]
     assert f"secret (shown once): {endpoint.secret}" in printed
     assert endpoint.secret not in webhooks("list")
 
