@@ -4,8 +4,10 @@ as a real provider would, and records what it was sent and when."""
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from .loopback import LoopbackServer
 
 OK = (200, {"status": "OK", "status_code": 100, "sms": {}})
 BAD_CREDENTIALS = (
@@ -16,15 +18,7 @@ SERVER_ERROR = (503, {"status": "ERROR"})
 SLOW = "slow"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # a worker's whole pool may connect at once
-
-    def handle_error(self, request, client_address):
-        """A client that went away mid-answer (a killed worker) is no error of ours."""
-
-
-class FakeSmsRu:
+class FakeSmsRu(LoopbackServer):
     def __init__(self, script=(), *, latency: float = 0.0, port: int = 0):
         self.script = list(script)
         self.latency = latency
@@ -58,13 +52,5 @@ class FakeSmsRu:
             def log_message(self, *args):
                 pass
 
-        self.server = _Server(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms/send"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, port=port)
+        self.url = f"http://127.0.0.1:{self.port}/sms/send"

@@ -4,7 +4,9 @@ request (headers and body) in the order it arrived."""
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback import LoopbackServer
 
 SLOW = "slow"  # answer only after `slow_seconds`: a timeout for the sender
 
@@ -16,14 +18,7 @@ class Received:
     body: bytes
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        """A sender that gave up (a timeout) is no error of ours."""
-
-
-class Receiver:
+class Receiver(LoopbackServer):
     def __init__(self, script=(), *, slow_seconds: float = 2.0, body: bytes = b"ok"):
         self.script = list(script)  # statuses (int), SLOW, or ("redirect", url)
         self.slow_seconds = slow_seconds
@@ -57,13 +52,5 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"http://127.0.0.1:{self.port}/hooks"

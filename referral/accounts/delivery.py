@@ -17,8 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, F, Min, Q, Value, When
+from django.db.models import Case, Count, Min, Q, Value, When
 
+from referral.core import outbox
 from referral.core.sealing import unseal
 
 from . import sms
@@ -59,24 +60,17 @@ def claim(
 
     Rows locked by another worker's claim are skipped, not waited for.
     """
-    with transaction.atomic():
-        due = CodeMessage.objects.filter(state=PENDING, next_try_at__lte=now).filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-        )
-        if ids is not None:
-            due = due.filter(id__in=ids)
-        taken = list(
-            due.order_by("next_try_at", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
-        )
-        if not taken:
-            return []
-        CodeMessage.objects.filter(id__in=taken).update(
-            lease_until=now + timedelta(seconds=settings.SMS_LEASE_SECONDS),
-            claimed_by=worker[:64],
-            delivery_tries=F("delivery_tries") + 1,
-        )
+    taken = outbox.lease_due(
+        CodeMessage.objects.filter(state=PENDING),
+        worker=worker,
+        limit=limit,
+        now=now,
+        lease_seconds=settings.SMS_LEASE_SECONDS,
+        tries_field="delivery_tries",
+        ids=ids,
+    )
+    if not taken:
+        return []
     return list(
         CodeMessage.objects.select_related("code__phone")
         .filter(id__in=taken)

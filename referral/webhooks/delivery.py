@@ -18,8 +18,9 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
+
+from referral.core import outbox
 
 from . import endpoints, safety, signing
 from .models import Attempt, Delivery, Endpoint, Event
@@ -54,26 +55,19 @@ def claim(
     *, worker: str, limit: int, now: datetime, ids: list[int] | None = None
 ) -> list[Delivery]:
     """Take up to `limit` due deliveries to enabled endpoints, oldest first."""
-    with transaction.atomic():
-        due = Delivery.objects.filter(
-            state=PENDING,
-            next_try_at__lte=now,
-            endpoint_id__in=Endpoint.objects.filter(enabled=True).values("id"),
-        ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        if ids is not None:
-            due = due.filter(id__in=ids)
-        taken = list(
-            due.order_by("next_try_at", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
-        )
-        if not taken:
-            return []
-        Delivery.objects.filter(id__in=taken).update(
-            lease_until=now + timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 10),
-            claimed_by=worker[:64],
-            attempts=F("attempts") + 1,
-        )
+    taken = outbox.lease_due(
+        Delivery.objects.filter(
+            state=PENDING, endpoint_id__in=Endpoint.objects.filter(enabled=True).values("id")
+        ),
+        worker=worker,
+        limit=limit,
+        now=now,
+        lease_seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 10,  # outlives a send
+        tries_field="attempts",
+        ids=ids,
+    )
+    if not taken:
+        return []
     return list(
         Delivery.objects.select_related("event", "endpoint").filter(id__in=taken).order_by("id")
     )

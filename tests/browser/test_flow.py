@@ -198,16 +198,29 @@ def test_web_otp_fills_in_the_code_from_the_sms_and_logs_in(server, new_page):
     page.wait_for_url("**/ui/profile/")
 
 
+@pytest.mark.parametrize(
+    ("width", "text_size"),
+    [
+        pytest.param(360, "100%", id="360 px"),
+        pytest.param(360, "200%", id="360 px at 200 % text"),  # the browser's or system's text size
+        pytest.param(180, "100%", id="360 px at 200 % zoom"),  # 180 CSS pixels are left
+    ],
+)
 @pytest.mark.parametrize("path", ["/ui/phone/", "/ui/code/", "/ui/profile/"])
-def test_pages_fit_a_360_pixel_screen(server, new_page, path):
-    page = new_page(viewport=PHONE_SIZE)
+def test_pages_fit_a_phone_with_no_sideways_scroll(server, new_page, path, width, text_size):
+    page = new_page(viewport={"width": width, "height": 780})
     if path == "/ui/profile/":
         log_in(page, server, fresh_phone())
     if path == "/ui/code/":
         ask_for_a_code(page, server, fresh_phone())
     page.goto(server.url + path)
 
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
+    page.evaluate(f"document.documentElement.style.fontSize = '{text_size}'")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if path == "/ui/profile/":  # the invite code itself, whole on the screen
+        box = page.locator("#invite-code").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
 def test_pages_run_no_inline_script_and_break_no_csp_rule(server, new_page):
@@ -352,34 +365,3 @@ def test_a_second_activation_from_a_stale_tab_shows_why(server, new_page):
     stale.click("text=Активировать")
 
     assert stale.inner_text(".error[role=alert]") == "Вы уже активировали инвайт-код."
-
-
-@pytest.mark.parametrize("path", ["/ui/phone/", "/ui/code/", "/ui/profile/"])
-def test_pages_fit_a_360_pixel_phone_at_200_percent_text(server, new_page, path):
-    """Text size 200 % (the browser's or the system's setting) doubles the root font size."""
-    page = new_page(viewport=PHONE_SIZE)
-    if path == "/ui/profile/":
-        log_in(page, server, fresh_phone())
-    if path == "/ui/code/":
-        ask_for_a_code(page, server, fresh_phone())
-    page.goto(server.url + path)
-
-    page.evaluate("document.documentElement.style.fontSize = '200%'")
-
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
-    if path == "/ui/profile/":
-        box = page.locator("#invite-code").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_SIZE["width"]
-
-
-@pytest.mark.parametrize("path", ["/ui/phone/", "/ui/code/", "/ui/profile/"])
-def test_pages_fit_at_200_percent_zoom(server, new_page, path):
-    """Zoom 200 % on a 360 px phone leaves 180 CSS pixels."""
-    page = new_page(viewport={"width": 180, "height": 390})
-    if path == "/ui/profile/":
-        log_in(page, server, fresh_phone())
-    if path == "/ui/code/":
-        ask_for_a_code(page, server, fresh_phone())
-    page.goto(server.url + path)
-
-    assert page.evaluate("document.documentElement.scrollWidth") <= 180
