@@ -47,12 +47,13 @@ def activate_invite(*, user: User, code: str, now: datetime, channel: str = "api
                 "inviter": {
                     "phone": str(inviter.phone),
                     "invite_code": inviter.invite_code,
-                    "invited_count": User.objects.filter(invited_by=inviter).count(),
+                    "invited_count": events.INVITEES,  # counted by the event's INSERT
                 },
                 "activated_at": events.iso(now),
                 "channel": channel,
             },
             now=now,
+            count_invitees_of=inviter.pk,
         )
     user.invited_by, user.invited_at = inviter, now
     return inviter

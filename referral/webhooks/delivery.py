@@ -51,6 +51,33 @@ class Result:
         return self.status is not None and 200 <= self.status < 300
 
 
+def fan_out(*, limit: int = 500) -> int:
+    """Turn events into their deliveries (one per endpoint they were written for, if it still
+    exists). Events another worker is fanning out are skipped. Returns how many events."""
+    with transaction.atomic():
+        rows = list(
+            Event.objects.filter(fanned_out=False)
+            .order_by("created_at")
+            .select_for_update(skip_locked=True)
+            .values_list("id", "targets", "created_at")[:limit]
+        )
+        if not rows:
+            return 0
+        wanted = {int(pk) for _, targets, _ in rows for pk in targets.split(",")}
+        existing = set(Endpoint.objects.filter(id__in=wanted).values_list("id", flat=True))
+        Delivery.objects.bulk_create(
+            [
+                Delivery(event_id=event_id, endpoint_id=pk, next_try_at=at, created_at=at)
+                for event_id, targets, at in rows
+                for pk in map(int, targets.split(","))
+                if pk in existing
+            ],
+            ignore_conflicts=True,  # made already, by a worker that died before marking it
+        )
+        Event.objects.filter(id__in=[event_id for event_id, _, _ in rows]).update(fanned_out=True)
+    return len(rows)
+
+
 def claim(
     *, worker: str, limit: int, now: datetime, ids: list[int] | None = None
 ) -> list[Delivery]:
@@ -184,7 +211,8 @@ def prune_log(*, now: datetime) -> tuple[int, dict[str, int]]:
     deliveries and attempts (the housekeeping calls it)."""
     before = now - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
     pending = Delivery.objects.filter(state=PENDING).values("event_id")
-    return Event.objects.filter(created_at__lt=before).exclude(id__in=pending).delete()
+    old = Event.objects.filter(created_at__lt=before, fanned_out=True)
+    return old.exclude(id__in=pending).delete()
 
 
 def replay(deliveries, *, now: datetime) -> int:
@@ -197,7 +225,8 @@ def replay(deliveries, *, now: datetime) -> int:
 
 
 def deliver_due(*, worker: str, limit: int, now: datetime, ids: list[int] | None = None) -> int:
-    """One round: claim, send (one after another), record. Returns how many were tried."""
+    """One round: fan out, claim, send (one after another), record. Returns how many were tried."""
+    fan_out()
     claimed = claim(worker=worker, limit=limit, now=now, ids=ids)
     record([attempt(d, now=now) for d in claimed])
     return len(claimed)

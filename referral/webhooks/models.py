@@ -2,6 +2,7 @@
 deliveries to each endpoint, and every attempt at one."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 EVENT_TYPES = ["user.signed_up", "invite.activated", "user.deactivated"]
@@ -36,12 +37,21 @@ class Event(models.Model):
     type = models.CharField(_("type"), max_length=40)
     # The exact bytes sent (the signature covers them): JSON with its keys in their order.
     body = models.TextField(_("body"))
+    # The endpoints it goes to ("1,4"), written with it; the worker turns them into
+    # deliveries (fans it out), so that the change's transaction writes one row, not two.
+    targets = models.CharField(_("endpoints"), max_length=500)
+    fanned_out = models.BooleanField(_("fanned out"), default=False)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
-        indexes = [models.Index(fields=["created_at"])]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(
+                fields=["created_at"], condition=Q(fanned_out=False), name="events_to_fan_out"
+            ),
+        ]
 
     def __str__(self):
         return self.id

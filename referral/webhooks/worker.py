@@ -47,6 +47,7 @@ class WebhookWorker(threading.Thread):
             connections.close_all()
 
     def _round(self) -> bool:
+        delivery.fan_out()
         now = timezone.now()
         claimed = delivery.claim(
             worker=self.worker_id, limit=settings.WEBHOOKS_WORKER_THREADS, now=now

@@ -44,6 +44,7 @@ def test_failed_deliveries_in_a_time_range_are_replayed(staff_client, subscribe)
     for _ in range(2):
         with transaction.atomic():
             events.emit("user.signed_up", lambda: {"n": 1}, now=now, to=[endpoint.pk])
+    delivery.fan_out()
     Delivery.objects.update(state=Delivery.State.FAILED, attempts=8)
     old = Delivery.objects.order_by("id").first()
     Delivery.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=40))
@@ -77,7 +78,7 @@ def test_the_log_of_an_event_shows_its_attempts(staff_client, subscribe):
     delivery.deliver_due(worker="test", limit=10, now=timezone.now())
     row = Delivery.objects.get()
 
-    event_page = staff_client.get(f"/admin/webhooks/event/{event.pk}/change/").content.decode()
+    event_page = staff_client.get(f"/admin/webhooks/event/{event}/change/").content.decode()
     delivery_page = staff_client.get(f"/admin/webhooks/delivery/{row.pk}/change/").content.decode()
 
     assert "user.signed_up" in event_page and running.url in event_page

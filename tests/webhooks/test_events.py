@@ -3,11 +3,12 @@
 import json
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from referral.invites.services import activate_invite
-from referral.webhooks import events
+from referral.webhooks import delivery, events
 from referral.webhooks.models import Delivery, Event
 
 from ..factories import make_user
@@ -198,3 +199,31 @@ def test_deactivating_a_user_in_the_admin_sends_user_deactivated(
     with django_capture_on_commit_callbacks(execute=True):  # saved again: no news
         staff_client.post(f"/admin/accounts/user/{user.pk}/change/", form)
     assert len(running.received) == 1
+
+
+def test_invited_count_is_the_inviters_count_with_this_invitee(subscribe):
+    running, _ = subscribe(events=["invite.activated"])
+    inviter = make_user()
+
+    for _ in range(2):
+        with transaction.atomic():
+            activate_invite(user=make_user(), code=inviter.invite_code, now=timezone.now())
+        delivery.deliver_due(worker="test", limit=10, now=timezone.now())
+
+    assert [e["data"]["inviter"]["invited_count"] for e in bodies(running)] == [1, 2]
+
+
+def test_an_endpoint_removed_before_the_fan_out_gets_nothing_and_breaks_nothing(subscribe):
+    running, endpoint = subscribe()
+    kept_running, kept = subscribe()
+    with transaction.atomic():
+        event_id = events.emit(
+            "webhook.test", lambda: {"endpoint": 0}, now=timezone.now(), to=[endpoint.pk, kept.pk]
+        )
+    endpoint.delete()
+
+    delivery.deliver_due(worker="test", limit=10, now=timezone.now())
+
+    assert Event.objects.get(id=event_id).fanned_out
+    assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [kept.pk]
+    assert running.received == [] and len(kept_running.received) == 1

@@ -77,8 +77,7 @@ class Command(BaseCommand):
                 event = events.emit(
                     TEST_EVENT, lambda: {"endpoint": endpoint.pk}, now=now, to=[endpoint.pk]
                 )
-            assert event is not None  # noqa: S101 - sent `to` an endpoint: always written
-            self.stdout.write(f"queued {event.id} for endpoint {endpoint.pk}")
+            self.stdout.write(f"queued {event} for endpoint {endpoint.pk}")
 
     def _endpoint(self, pk: int) -> Endpoint:
         try:
