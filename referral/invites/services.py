@@ -9,6 +9,7 @@ from referral.accounts.models import User
 from referral.core import ratelimit
 from referral.core.errors import InviteAlreadyActivated, InviteCycle, InviteNotFound, InviteOwn
 from referral.webhooks import events
+from referral.webhooks.models import Event
 
 
 def activate_invite(*, user: User, code: str, now: datetime, channel: str = "api") -> User:
@@ -34,13 +35,7 @@ def activate_invite(*, user: User, code: str, now: datetime, channel: str = "api
             raise InviteOwn()
         if _is_in_upline(user.pk, of=inviter.pk):
             raise InviteCycle()
-        # The condition makes "once" hold even if the checks above raced.
-        updated = User.objects.filter(pk=user.pk, invited_by__isnull=True).update(
-            invited_by=inviter, invited_at=now
-        )
-        if not updated:
-            raise InviteAlreadyActivated()
-        events.emit(
+        event = events.prepare(
             "invite.activated",
             lambda: {
                 "invitee": {"phone": str(user.phone), "invite_code": user.invite_code},
@@ -53,10 +48,32 @@ def activate_invite(*, user: User, code: str, now: datetime, channel: str = "api
                 "channel": channel,
             },
             now=now,
-            count_invitees_of=inviter.pk,
         )
+        if not _record(user, inviter, now, event):
+            raise InviteAlreadyActivated()
     user.invited_by, user.invited_at = inviter, now
     return inviter
+
+
+def _record(user: User, inviter: User, now: datetime, event: Event | None) -> int:
+    """Write the activation (its condition makes "once" hold even if the checks raced), and
+    its webhook event if an endpoint takes it. On PostgreSQL both are one statement, since
+    activations run one at a time (see below) and each round trip makes the others wait."""
+    if event is not None and connection.vendor == "postgresql":
+        table = connection.ops.quote_name(User._meta.db_table)
+        return events.update_then_emit(
+            event,
+            update=f"UPDATE {table} SET invited_by_id = %s, invited_at = %s "  # noqa: S608 - the table name comes from the model
+            "WHERE id = %s AND invited_by_id IS NULL RETURNING 1",
+            params=[inviter.pk, now, user.pk],
+            count_invitees_of=inviter.pk,
+        )
+    updated = User.objects.filter(pk=user.pk, invited_by__isnull=True).update(
+        invited_by=inviter, invited_at=now
+    )
+    if updated and event is not None:
+        events.write(event, count_invitees_of=inviter.pk)
+    return updated
 
 
 def _serialize_activations() -> None:

@@ -35,6 +35,28 @@ def emit(
 
     Call it inside the transaction of the change; delivery starts after the commit.
     """
+    row = prepare(event_type, data, now=now, to=to)
+    if row is None:
+        return None
+    write(row, count_invitees_of=count_invitees_of)
+    return row.id
+
+
+def write(row: Event, *, count_invitees_of: int | None = None) -> None:
+    """Insert a prepared event; delivery starts after the commit."""
+    if count_invitees_of is None:
+        row.save(force_insert=True)
+    else:
+        sql, params = _insert_counting_invitees(row, count_invitees_of)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    transaction.on_commit(delivery.event_queued)
+
+
+def prepare(
+    event_type: str, data: Callable[[], dict], *, now: datetime, to: list[int] | None = None
+) -> Event | None:
+    """The event's row, not yet written (None: no endpoint takes the type)."""
     targets = endpoints.subscribed(event_type) if to is None else to
     if not targets:
         return None
@@ -43,36 +65,39 @@ def emit(
     body = json.dumps({**head, "data": data()}, ensure_ascii=False)
     row = Event(id=event_id, type=event_type, body=body, created_at=now)
     row.targets = ",".join(map(str, targets))
-    if count_invitees_of is None:
-        row.save(force_insert=True)
-    else:
-        _insert_counting_invitees(row, count_invitees_of)
-    transaction.on_commit(delivery.event_queued)
-    return event_id
+    return row
 
 
-def _insert_counting_invitees(row: Event, user_id: int) -> None:
-    """Raw SQL, one statement: the event, with INVITEES in its body replaced by the number
-    of `user_id`'s invitees as the INSERT reads it (in the change's transaction, so the
-    invitee just added counts). An ORM count first would be a second round trip."""
-    events, users = (connection.ops.quote_name(m._meta.db_table) for m in (Event, get_user_model()))
-    created_at = connection.ops.adapt_datetimefield_value(row.created_at)
+def update_then_emit(row: Event, *, update: str, params: list, count_invitees_of: int) -> int:
+    """PostgreSQL, one statement: `update` (an UPDATE … RETURNING 1) and, if it changed a
+    row, the event `row`, counting `count_invitees_of`'s invitees with the updated one.
+    Returns how many rows were updated. Called inside an activation's serialized section,
+    where every round trip lengthens the wait of every other activation."""
+    insert, insert_params = _insert_counting_invitees(row, count_invitees_of, plus=1)
+    # COUNT(*) makes one row even of none: HAVING keeps it only if `update` changed one.
+    sql = f"WITH changed AS ({update}) {insert} HAVING EXISTS (SELECT 1 FROM changed)"  # noqa: S608 - both parts built by our code from model table names
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {events} (id, type, body, targets, fanned_out, created_at) "  # noqa: S608 - table names from the models; values are parameters
-            "SELECT %s, %s, REPLACE(%s, %s, CAST(COUNT(*) AS TEXT)), %s, %s, %s "
-            f"FROM {users} WHERE invited_by_id = %s",
-            [
-                row.id,
-                row.type,
-                row.body,
-                json.dumps(INVITEES),
-                row.targets,
-                False,
-                created_at,
-                user_id,
-            ],
-        )
+        cursor.execute(sql, [*params, *insert_params])
+        written = cursor.rowcount
+    if written:
+        transaction.on_commit(delivery.event_queued)
+    return written
+
+
+def _insert_counting_invitees(row: Event, user_id: int, plus: int = 0) -> tuple[str, list]:
+    """Raw SQL, one statement: the event, with INVITEES in its body replaced by the number
+    of `user_id`'s invitees as the INSERT reads it (in the change's transaction, so an
+    invitee added earlier in it counts; `plus` adds one the same statement adds). An ORM
+    count first would be a second round trip."""
+    events, users = (connection.ops.quote_name(m._meta.db_table) for m in (Event, get_user_model()))
+    sql = (
+        f"INSERT INTO {events} (id, type, body, targets, fanned_out, created_at) "  # noqa: S608 - table names from the models; values are parameters
+        "SELECT %s, %s, REPLACE(%s, %s, CAST(COUNT(*) + %s AS TEXT)), %s, %s, %s "
+        f"FROM {users} WHERE invited_by_id = %s"
+    )
+    created_at = connection.ops.adapt_datetimefield_value(row.created_at)
+    params = [row.id, row.type, row.body, json.dumps(INVITEES), plus, row.targets, False]
+    return sql, [*params, created_at, user_id]
 
 
 def iso(moment: datetime) -> str:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
+from referral.invites import services as invite_services
 from referral.invites.services import activate_invite
 from referral.webhooks import delivery, events
 from referral.webhooks.models import Delivery, Event
@@ -122,18 +123,19 @@ def test_an_activation_that_rolls_back_leaves_no_event(subscribe, monkeypatch):
     """The event is written in the activation's transaction: a failure after it takes both."""
     subscribe()
     user, inviter = make_user(), make_user()
-    emit, written = events.emit, []
+    record, written = invite_services._record, []
 
     def fail_after_writing(*args, **kwargs):
-        written.append(emit(*args, **kwargs))
+        written.append(record(*args, **kwargs))
+        written.append(Event.objects.count())
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(events, "emit", fail_after_writing)
+    monkeypatch.setattr(invite_services, "_record", fail_after_writing)
 
     with pytest.raises(RuntimeError):
         activate_invite(user=user, code=inviter.invite_code, now=timezone.now())
 
-    assert written and written[0] is not None  # it was written, then rolled back
+    assert written == [1, 1]  # the activation and its event were written, then rolled back
     assert not Event.objects.exists() and not Delivery.objects.exists()
     user.refresh_from_db()
     assert user.invited_by is None
@@ -227,3 +229,19 @@ def test_an_endpoint_removed_before_the_fan_out_gets_nothing_and_breaks_nothing(
     assert Event.objects.get(id=event_id).fanned_out
     assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [kept.pk]
     assert running.received == [] and len(kept_running.received) == 1
+
+
+def test_an_activation_that_changes_nothing_writes_no_event(subscribe):
+    """The race the UPDATE's condition guards ("once"): on PostgreSQL the event's INSERT is in
+    that very statement, and must not happen when the UPDATE changed no row."""
+    subscribe(events=["invite.activated"])
+    inviter, first = make_user(), make_user()
+    user = make_user(invited_by=first)
+    event = events.prepare("invite.activated", lambda: {"n": 1}, now=timezone.now())
+
+    with transaction.atomic():
+        changed = invite_services._record(user, inviter, timezone.now(), event)
+
+    assert changed == 0 and not Event.objects.exists()
+    user.refresh_from_db()
+    assert user.invited_by == first
