@@ -82,3 +82,48 @@ def test_there_are_no_import_cycles_inside_referral():
             visit(module, [], set(), done)
 
     assert cycles == []
+
+
+# Installed by `make install` for development and tests only (pyproject's dev group).
+DEV_ONLY = {
+    "django_stubs_ext",
+    "pytest",
+    "playwright",
+    "schemathesis",
+    "standardwebhooks",
+    "jsonschema",
+    "time_machine",
+    "matplotlib",
+    "polib",
+}
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The top-level packages a file imports outside `if TYPE_CHECKING:` blocks."""
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only or getattr(node, "level", 0):
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_app_imports_development_packages_only_for_type_checking():
+    """django_stubs_ext at the top of accounts/services.py would break a production install."""
+    offenders = {
+        module_name(path): sorted(runtime_imports(path) & DEV_ONLY)
+        for path in python_files("referral", "config")
+    }
+
+    assert {module: found for module, found in offenders.items() if found} == {}

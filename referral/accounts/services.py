@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django_stubs_ext import WithAnnotations
 
 from referral.abuse import risk
 from referral.core import ratelimit
