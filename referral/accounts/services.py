@@ -3,6 +3,7 @@
 import logging
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -254,7 +255,7 @@ def code_state(*, phone: str, ip: str, now: datetime) -> CodeState:
     if current is None:
         return CodeState(expires_in=0, attempts_left=0, resend_in=0)
     messages = CodeMessage.objects.filter(code__phone__number=phone)
-    resend_at = _resend_at(_sent_recently(messages, ip, now), codes, ip, now)
+    resend_at = _resend_at(_sent_recently(messages, ip, now), now, lambda: current)
     return CodeState(
         expires_in=max(0, math.ceil((current.expires_at - now).total_seconds())),
         attempts_left=max(0, settings.OTP_MAX_ATTEMPTS - current.wrong_from_ip),
@@ -361,12 +362,15 @@ def _sent_recently(messages: QuerySet[CodeMessage], ip: str, now: datetime) -> d
 
 
 def _resend_at(
-    sent: dict[str, Any], codes: QuerySet[PhoneCode], ip: str, now: datetime
+    sent: dict[str, Any],
+    now: datetime,
+    newest_code: "Callable[[], WithAnnotations[PhoneCode, _WrongFromIp] | None]",
 ) -> datetime | None:
-    """When `ip`'s cooldown ends, if it has not yet (None: it may ask now).
+    """When the address's cooldown ends, if it has not yet (None: it may ask now).
 
     It runs from the address's newest SMS, and ends early once its code is used, or once
-    the address has spent its guesses at it: "request a new one" is then let through.
+    the address has spent its guesses at it (`newest_code()`, with the address's wrong
+    guesses, read only during a cooldown): "request a new one" is then let through.
     """
     newest: datetime | None = sent["ip_newest"]
     if newest is None or newest != sent["ip_newest_unused"]:
@@ -374,7 +378,7 @@ def _resend_at(
     resend_at = newest + timedelta(seconds=settings.OTP_RESEND_SECONDS)
     if resend_at <= now:
         return None
-    current = _newest_code(codes, ip)  # only during a cooldown: one more query
+    current = newest_code()
     if current is not None and current.wrong_from_ip >= settings.OTP_MAX_ATTEMPTS:
         return None
     return resend_at
@@ -383,7 +387,7 @@ def _resend_at(
 def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:
     """Per phone and address, then per phone: one address never uses up the phone's share."""
     sent = _sent_recently(CodeMessage.objects.filter(code__phone=guard), ip, now)
-    resend_at = _resend_at(sent, guard.codes.all(), ip, now)
+    resend_at = _resend_at(sent, now, lambda: _newest_code(guard.codes.all(), ip))
     if resend_at is not None:
         raise Throttled(retry_after=_seconds_until(resend_at, now))
     limits = [

@@ -557,3 +557,14 @@ def test_guessing_into_a_phone_stays_bounded(request_code, now, fresh_addresses)
     compared = WrongGuess.objects.count()  # every wrong code that was compared, none other
     assert compared == 50
     assert compared / 10**4 <= 0.01
+
+
+def test_the_code_state_reads_the_newest_code_once_during_a_cooldown(
+    request_code, now, django_assert_num_queries
+):
+    request_code(now=now)
+
+    with django_assert_num_queries(2):  # the newest code with its guesses, and the SMS sent
+        state = services.code_state(phone=PHONE, ip=IP, now=now + timedelta(seconds=10))
+
+    assert state.resend_in == 50
