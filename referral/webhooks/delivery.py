@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -224,11 +225,19 @@ def replay(deliveries, *, now: datetime) -> int:
     return count
 
 
-def deliver_due(*, worker: str, limit: int, now: datetime, ids: list[int] | None = None) -> int:
-    """One round: fan out, claim, send (one after another), record. Returns how many were tried."""
+def deliver_due(
+    *,
+    worker: str,
+    limit: int,
+    now: datetime,
+    ids: list[int] | None = None,
+    send: Callable[..., Iterable[Result]] = map,
+) -> int:
+    """One round: fan out, claim, send (with `send`, a `map`: the worker's is its thread
+    pool's), record. Returns how many were tried."""
     fan_out()
     claimed = claim(worker=worker, limit=limit, now=now, ids=ids)
-    record([attempt(d, now=now) for d in claimed])
+    record(list(send(partial(attempt, now=now), claimed)))
     return len(claimed)
 
 

@@ -47,11 +47,10 @@ class WebhookWorker(threading.Thread):
             connections.close_all()
 
     def _round(self) -> bool:
-        delivery.fan_out()
-        now = timezone.now()
-        claimed = delivery.claim(
-            worker=self.worker_id, limit=settings.WEBHOOKS_WORKER_THREADS, now=now
+        tried = delivery.deliver_due(
+            worker=self.worker_id,
+            limit=settings.WEBHOOKS_WORKER_THREADS,
+            now=timezone.now(),
+            send=self._pool.map,
         )
-        results = list(self._pool.map(lambda d: delivery.attempt(d, now=now), claimed))
-        delivery.record(results)
-        return bool(claimed)
+        return tried > 0
