@@ -2,18 +2,16 @@
 the log of every event, delivery and attempt, with replay."""
 
 from datetime import timedelta
-from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import delivery, endpoints, events, safety
-from .models import EVENT_TYPES, TEST_EVENT, Attempt, Delivery, Endpoint, Event
+from .models import EVENT_TYPES, Attempt, Delivery, Endpoint, Event
 
 
 class EndpointForm(forms.ModelForm):
@@ -84,14 +82,8 @@ class EndpointAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send a test event"))
     def send_test(self, request, queryset):
-        with transaction.atomic():
-            for endpoint in queryset:
-                events.emit(
-                    TEST_EVENT,
-                    partial(dict, endpoint=endpoint.pk),
-                    now=timezone.now(),
-                    to=[endpoint.pk],
-                )
+        for endpoint in queryset:
+            events.send_test(endpoint_id=endpoint.pk, now=timezone.now())
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from . import delivery, endpoints
-from .models import Event
+from .models import TEST_EVENT, Event
 
 VERSION = 1
 # Stands in `data` for the number of invitees of `count_invitees_of`, read by the INSERT.
@@ -51,6 +51,14 @@ def write(row: Event, *, count_invitees_of: int | None = None) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
     transaction.on_commit(delivery.event_queued)
+
+
+def send_test(*, endpoint_id: int, now: datetime) -> str:
+    """Queue a webhook.test event for that endpoint alone; return its id."""
+    with transaction.atomic():
+        event_id = emit(TEST_EVENT, lambda: {"endpoint": endpoint_id}, now=now, to=[endpoint_id])
+    assert event_id is not None  # noqa: S101 - sent `to` an endpoint: always written
+    return event_id
 
 
 def prepare(

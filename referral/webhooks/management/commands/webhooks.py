@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from referral.webhooks import endpoints, events, safety
@@ -73,10 +72,7 @@ class Command(BaseCommand):
             self.stdout.write(f"new secret (shown once): {secret}")
             self.stdout.write(f"the old one also signs until {now + overlap:%Y-%m-%d %H:%M} UTC")
         else:
-            with transaction.atomic():
-                event = events.emit(
-                    TEST_EVENT, lambda: {"endpoint": endpoint.pk}, now=now, to=[endpoint.pk]
-                )
+            event = events.send_test(endpoint_id=endpoint.pk, now=now)
             self.stdout.write(f"queued {event} for endpoint {endpoint.pk}")
 
     def _endpoint(self, pk: int) -> Endpoint:
