@@ -11,23 +11,30 @@ _KEPT_NATIONAL_DIGITS = 3  # "+7 999 ***-**-67": the operator code shows, the su
 
 def formatted(number) -> str:
     """+79991234567 (text or PhoneNumber) as "+7 999 123-45-67"; anything else unchanged."""
-    try:
-        parsed = phonenumbers.parse(str(number))
-    except phonenumbers.NumberParseException:
-        return str(number)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    parsed = _parsed(number)
+    return _international(parsed) if parsed else str(number)
 
 
 def masked(number) -> str:
     """The number formatted, all but its country and operator codes and last 2 digits hidden."""
-    shown = formatted(number)
-    try:
-        country = len(str(phonenumbers.parse(shown).country_code))
-    except phonenumbers.NumberParseException:
+    parsed = _parsed(number)
+    if parsed is None:
         return ""
+    shown, country = _international(parsed), len(str(parsed.country_code))
     digits = [i for i, c in enumerate(shown) if c.isdigit()]
     hidden = set(digits[country + _KEPT_NATIONAL_DIGITS : -2])
     return "".join("*" if i in hidden else c for i, c in enumerate(shown))
+
+
+def _parsed(number) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(str(number))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _international(parsed: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @functools.cache
@@ -38,8 +45,7 @@ def _default_country() -> tuple[int, str]:
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if example is None:  # a region phonenumbers has no example for: no mask
         return country, ""
-    shown = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return country, shown.removeprefix(f"+{country} ")
+    return country, _international(example).removeprefix(f"+{country} ")
 
 
 def field(typed: str) -> dict:
