@@ -207,7 +207,7 @@ REST_FRAMEWORK = {
         "referral.accounts.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["referral.core.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["referral.core.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "referral.core.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -191,7 +191,7 @@ def log_in(
     if canonical is None:
         return Login(user=user, created=created, invite_error=InviteInvalid())
     try:
-        activate_invite(user=user, code=canonical, now=now, channel=channel)
+        activate_invite(user_id=user.pk, code=canonical, now=now, channel=channel)
     except DomainError as error:
         return Login(user=user, created=created, invite_error=error)
     return Login(user=user, created=created)

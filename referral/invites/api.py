@@ -1,5 +1,3 @@
-from typing import cast
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -9,7 +7,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referral.accounts.models import User
+from referral.accounts.authentication import inactive_error, token_user_id
 from referral.core import errors
 from referral.core.http import validated
 from referral.core.openapi import (
@@ -57,7 +55,11 @@ class ProfileView(APIView):
         },
     )
     def get(self, request):
-        return Response(selectors.get_profile(user=request.user))
+        user_id = token_user_id(request)
+        profile = selectors.get_profile(user_id=user_id)
+        if profile is None:
+            raise inactive_error(user_id=user_id) or errors.TokenInvalid()
+        return Response(profile)
 
 
 class ActivateInviteView(APIView):
@@ -86,7 +88,8 @@ class ActivateInviteView(APIView):
     )
     def post(self, request):
         data = validated(ActivateInviteSerializer, request)
-        services.activate_invite(user=request.user, code=data["code"], now=timezone.now())
+        user_id = token_user_id(request)
+        services.activate_invite(user_id=user_id, code=data["code"], now=timezone.now())
         return Response({"detail": ACTIVATED})
 
 
@@ -132,5 +135,12 @@ class InvitedUsersView(ListAPIView):
     pagination_class = NewestFirst
 
     def get_queryset(self):
-        user = cast(User, self.request.user)  # IsAuthenticated let only a user through
-        return selectors.invitees_newest_first(user=user)
+        return selectors.invitees_newest_first(user_id=token_user_id(self.request))
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if not page:  # perhaps no invitees, perhaps no longer an active user
+            error = inactive_error(user_id=token_user_id(self.request))
+            if error is not None:
+                raise error
+        return page

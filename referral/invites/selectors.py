@@ -1,14 +1,17 @@
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import CharField, Q, QuerySet
+import orjson
+from django.db import connection
+from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
 from referral.accounts.models import User
 
 # Phones are stored in E.164 already: read them as text instead of parsing each one
 # back into a PhoneNumber (which costs more than the query for a long list).
-_PHONE_AS_TEXT = Cast("phone", output_field=CharField())
+PHONE_AS_TEXT = Cast("phone", output_field=CharField())
+_USERS = connection.ops.quote_name(User._meta.db_table)
 
 
 class Profile(TypedDict):
@@ -16,34 +19,71 @@ class Profile(TypedDict):
     invite_code: str
     invited_by_code: str | None
     invited_count: int
-    invited_users: list[str]
+    invited_users: list[str] | orjson.Fragment  # a Fragment: JSON text the database wrote
 
 
-def get_profile(*, user: User) -> Profile:
-    """The profile as the API shows it: one query whatever the number of invitees.
+def get_profile(*, user_id: int) -> Profile | None:
+    """The profile as the API shows it, in one statement; None: no active user `user_id`.
 
-    The inviter's row comes with the invitees' (it can never be one of them), so
-    the code it carries costs no second round trip.
+    The token names the user, so nothing is loaded before this. Raw SQL, because the
+    ORM cannot join the user, its inviter and an aggregate of its invitees in one
+    statement, and its per-row work was most of a long list's time.
     """
-    rows = (
-        User.objects.filter(Q(invited_by=user) | Q(pk=user.invited_by_id))
-        .order_by("invited_at", "id")
-        .values_list("pk", "invite_code", _PHONE_AS_TEXT)
-    )
-    invited_by_code: str | None = None
-    invited_users: list[str] = []
-    for pk, invite_code, phone in rows:
-        if pk == user.invited_by_id:
-            invited_by_code = invite_code
-        else:
-            invited_users.append(phone)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PROFILE_POSTGRESQL, [user_id])
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            phone, invite_code, invited_by_code, count, phones = row
+            return _profile(phone, invite_code, invited_by_code, count, orjson.Fragment(phones))
+        cursor.execute(_PROFILE_PORTABLE, [user_id, user_id])
+        rows = cursor.fetchall()
+    if not rows or rows[0][1] is None:  # the user's own row sorts first (its NULLs)
+        return None
+    (phone, invite_code, invited_by_code, _, _), *invitees = rows
+    return _profile(phone, invite_code, invited_by_code, len(invitees), [v[0] for v in invitees])
+
+
+def _profile(
+    phone: str,
+    invite_code: str,
+    invited_by_code: str | None,
+    count: int,
+    invited_users: list[str] | orjson.Fragment,
+) -> Profile:
     return {
-        "phone_number": str(user.phone),
-        "invite_code": user.invite_code,
+        "phone_number": phone,
+        "invite_code": invite_code,
         "invited_by_code": invited_by_code,
-        "invited_count": len(invited_users),
+        "invited_count": count,
         "invited_users": invited_users,
     }
+
+
+# PostgreSQL writes the invitee list as JSON text, and it goes out as it is: Python never
+# holds 100,000 phones one by one (time and memory stay flat in the list's length).
+_PROFILE_POSTGRESQL = f"""
+    SELECT u.phone, u.invite_code, inviter.invite_code, invitees.count, invitees.phones
+    FROM {_USERS} u
+    LEFT JOIN {_USERS} inviter ON inviter.id = u.invited_by_id
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS count,
+               COALESCE(json_agg(v.phone ORDER BY v.invited_at, v.id), '[]')::text AS phones
+        FROM {_USERS} v WHERE v.invited_by_id = u.id
+    ) invitees
+    WHERE u.id = %s AND u.is_active
+"""  # noqa: S608 - the table name comes from the model, values are parameters
+
+# SQLite (development and tests): the user's row, then its invitees' in order.
+_PROFILE_PORTABLE = f"""
+    SELECT u.phone, u.invite_code, inviter.invite_code, NULL AS invited_at, NULL AS id
+    FROM {_USERS} u LEFT JOIN {_USERS} inviter ON inviter.id = u.invited_by_id
+    WHERE u.id = %s AND u.is_active
+    UNION ALL
+    SELECT v.phone, NULL, NULL, v.invited_at, v.id FROM {_USERS} v WHERE v.invited_by_id = %s
+    ORDER BY invited_at, id
+"""  # noqa: S608 - the table name comes from the model, values are parameters
 
 
 class Invitee(TypedDict):
@@ -54,14 +94,15 @@ class Invitee(TypedDict):
 
 def inviter_phone(*, code: str) -> str | None:
     """The phone of the user whose invite code is `code` (None: no such code)."""
-    return User.objects.filter(invite_code=code).values_list(_PHONE_AS_TEXT, flat=True).first()
+    return User.objects.filter(invite_code=code).values_list(PHONE_AS_TEXT, flat=True).first()
 
 
-def invitees_newest_first(*, user: User) -> QuerySet[User, Invitee]:
+def invitees_newest_first(*, user_id: int) -> QuerySet[User, Invitee]:
+    """Empty also when `user_id` is not an active user (the caller then says which)."""
     return (
-        User.objects.filter(invited_by=user)
+        User.objects.filter(invited_by_id=user_id, invited_by__is_active=True)
         .order_by("-invited_at", "-id")
-        .values("id", "invited_at", phone_number=_PHONE_AS_TEXT)
+        .values("id", "invited_at", phone_number=PHONE_AS_TEXT)
     )
 
 

@@ -7,38 +7,58 @@ from django.db import connection, transaction
 
 from referral.accounts.models import User
 from referral.core import ratelimit
-from referral.core.errors import InviteAlreadyActivated, InviteCycle, InviteNotFound, InviteOwn
+from referral.core.errors import (
+    AccountDisabled,
+    InviteAlreadyActivated,
+    InviteCycle,
+    InviteNotFound,
+    InviteOwn,
+    TokenInvalid,
+)
 from referral.webhooks import events
 from referral.webhooks.models import Event
 
+from .selectors import PHONE_AS_TEXT
 
-def activate_invite(*, user: User, code: str, now: datetime, channel: str = "api") -> User:
-    """Record that `user` was invited by the owner of `code` (canonical form); return the owner.
 
-    Once per user, never one's own code, never a code from one's own downline. `channel`
-    (api, page or share_link) is told to the webhooks' invite.activated.
+def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "api") -> User:
+    """Record that user `user_id` was invited by the owner of `code` (canonical form); return
+    the owner.
+
+    Once per user, never one's own code, never a code from one's own downline, never by a
+    disabled account. `channel` (api, page or share_link) is told to the webhooks'
+    invite.activated.
     """
     ratelimit.hit(
-        f"activate:user:{user.pk}",
+        f"activate:user:{user_id}",
         limit=settings.INVITE_ACTIVATIONS_PER_USER_PER_HOUR,
         window=3600,
         now=now,
     )
     with transaction.atomic():
         _serialize_activations()
-        if User.objects.filter(pk=user.pk, invited_by__isnull=False).exists():
+        user = (
+            User.objects.filter(pk=user_id)
+            .values("is_active", "invited_by_id", "invite_code", phone_text=PHONE_AS_TEXT)
+            .first()
+        )
+        if user is None:
+            raise TokenInvalid()
+        if not user["is_active"]:
+            raise AccountDisabled()
+        if user["invited_by_id"] is not None:
             raise InviteAlreadyActivated()
         inviter = User.objects.filter(invite_code=code).first()
         if inviter is None:
             raise InviteNotFound()
-        if inviter.pk == user.pk:
+        if inviter.pk == user_id:
             raise InviteOwn()
-        if _is_in_upline(user.pk, of=inviter.pk):
+        if _is_in_upline(user_id, of=inviter.pk):
             raise InviteCycle()
         event = events.prepare(
             "invite.activated",
             lambda: {
-                "invitee": {"phone": str(user.phone), "invite_code": user.invite_code},
+                "invitee": {"phone": user["phone_text"], "invite_code": user["invite_code"]},
                 "inviter": {
                     "phone": str(inviter.phone),
                     "invite_code": inviter.invite_code,
@@ -49,13 +69,12 @@ def activate_invite(*, user: User, code: str, now: datetime, channel: str = "api
             },
             now=now,
         )
-        if not _record(user, inviter, now, event):
+        if not _record(user_id, inviter, now, event):
             raise InviteAlreadyActivated()
-    user.invited_by, user.invited_at = inviter, now
     return inviter
 
 
-def _record(user: User, inviter: User, now: datetime, event: Event | None) -> int:
+def _record(user_id: int, inviter: User, now: datetime, event: Event | None) -> int:
     """Write the activation (its condition makes "once" hold even if the checks raced), and
     its webhook event if an endpoint takes it. On PostgreSQL both are one statement, since
     activations run one at a time (see below) and each round trip makes the others wait."""
@@ -65,10 +84,10 @@ def _record(user: User, inviter: User, now: datetime, event: Event | None) -> in
             event,
             update=f"UPDATE {table} SET invited_by_id = %s, invited_at = %s "  # noqa: S608 - the table name comes from the model
             "WHERE id = %s AND invited_by_id IS NULL RETURNING 1",
-            params=[inviter.pk, now, user.pk],
+            params=[inviter.pk, now, user_id],
             count_invitees_of=inviter.pk,
         )
-    updated = User.objects.filter(pk=user.pk, invited_by__isnull=True).update(
+    updated = User.objects.filter(pk=user_id, invited_by__isnull=True).update(
         invited_by=inviter, invited_at=now
     )
     if updated and event is not None:

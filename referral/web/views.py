@@ -243,7 +243,7 @@ def activate(request):
         return _profile(request, error=str(first_error(serializer.errors)[0]))
     try:
         activate_invite(
-            user=request.user,
+            user_id=request.user.pk,
             code=serializer.validated_data["code"],
             now=timezone.now(),
             channel="page",
@@ -263,7 +263,7 @@ def logout(request):
 
 def _profile(request, *, error=None):
     user = request.user
-    page = Paginator(selectors.invitees_newest_first(user=user), INVITEES_PER_PAGE).get_page(
+    page = Paginator(selectors.invitees_newest_first(user_id=user.pk), INVITEES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     context = {

@@ -60,7 +60,8 @@ def count_profile_queries(client) -> int:
     return len(queries)
 
 
-def test_profile_costs_the_same_queries_for_one_or_many_invitees(client_of):
+def test_profile_is_one_query_for_one_or_many_invitees(client_of):
+    """Issue 15: the token names the user, so no query loads it before the profile's own."""
     owner = make_user(invited_by=make_user())
     make_user(invited_by=owner)
     with_one = count_profile_queries(client_of(owner))
@@ -68,7 +69,42 @@ def test_profile_costs_the_same_queries_for_one_or_many_invitees(client_of):
     for _ in range(50):
         make_user(invited_by=owner)
 
-    assert count_profile_queries(client_of(owner)) == with_one == 2  # the user, then the rest
+    assert count_profile_queries(client_of(owner)) == with_one == 1
+
+
+AUTHENTICATED = [
+    ("get", "/api/profile_back/"),
+    ("get", "/api/profile_back/invited_users/"),
+    ("post", "/api/profile_back/activate_invite/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), AUTHENTICATED)
+def test_a_disabled_users_token_is_refused_everywhere(client_of, method, path):
+    """Issue 15: the user is no longer loaded by the authentication, so each endpoint's own
+    statement must refuse a disabled account, with or without invitees."""
+    user = make_user()
+    make_user(invited_by=user)
+    client = client_of(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    response = getattr(client, method)(path, {"code": make_user().invite_code}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "account_disabled"
+    assert User.objects.get(pk=user.pk).invited_by is None
+
+
+@pytest.mark.parametrize(("method", "path"), AUTHENTICATED)
+def test_a_deleted_users_token_is_refused_everywhere(client_of, method, path):
+    user = make_user()
+    client = client_of(user)
+    User.objects.filter(pk=user.pk).delete()
+
+    response = getattr(client, method)(path, {"code": make_user().invite_code}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
 
 
 @pytest.mark.parametrize(
@@ -199,7 +235,18 @@ def test_invited_users_page_costs_the_same_queries_however_long_the_list(client_
     with CaptureQueriesContext(connection) as many:
         client.get("/api/profile_back/invited_users/")
 
-    assert len(few) == len(many) == 2
+    assert len(few) == len(many) == 1  # issue 15: no query for the user first
+
+
+def test_an_empty_page_of_invitees_costs_one_query_more(client_of):
+    """Nothing found might mean a disabled account: only then is the user read."""
+    client = client_of(make_user())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/profile_back/invited_users/")
+
+    assert response.json()["results"] == []
+    assert len(queries) == 2
 
 
 def test_a_tampered_cursor_is_a_404_json(client_of):

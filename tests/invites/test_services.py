@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def activate(user, inviter):
-    return activate_invite(user=user, code=inviter.invite_code, now=timezone.now())
+    return activate_invite(user_id=user.pk, code=inviter.invite_code, now=timezone.now())
 
 
 def test_activation_records_who_invited_whom():
@@ -28,7 +28,7 @@ def test_an_unknown_code_is_not_found():
     user = make_user()
 
     with pytest.raises(errors.InviteNotFound):
-        activate_invite(user=user, code="ZZZZZZ", now=timezone.now())
+        activate_invite(user_id=user.pk, code="ZZZZZZ", now=timezone.now())
 
 
 def test_ones_own_code_is_refused():
@@ -91,7 +91,7 @@ def test_activation_attempts_are_limited_per_user(settings):
     user = make_user()
     for _ in range(3):
         with pytest.raises(errors.InviteNotFound):
-            activate_invite(user=user, code="ZZZZZZ", now=timezone.now())
+            activate_invite(user_id=user.pk, code="ZZZZZZ", now=timezone.now())
 
     with pytest.raises(errors.Throttled):
-        activate_invite(user=user, code="ZZZZZZ", now=timezone.now())
+        activate_invite(user_id=user.pk, code="ZZZZZZ", now=timezone.now())

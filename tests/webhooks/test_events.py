@@ -133,7 +133,7 @@ def test_an_activation_that_rolls_back_leaves_no_event(subscribe, monkeypatch):
     monkeypatch.setattr(invite_services, "_record", fail_after_writing)
 
     with pytest.raises(RuntimeError):
-        activate_invite(user=user, code=inviter.invite_code, now=timezone.now())
+        activate_invite(user_id=user.pk, code=inviter.invite_code, now=timezone.now())
 
     assert written == [1, 1]  # the activation and its event were written, then rolled back
     assert not Event.objects.exists() and not Delivery.objects.exists()
@@ -145,7 +145,7 @@ def test_without_a_subscribed_endpoint_nothing_is_written(subscribe):
     subscribe(events=["user.signed_up"])
     user, inviter = make_user(), make_user()
 
-    activate_invite(user=user, code=inviter.invite_code, now=timezone.now())
+    activate_invite(user_id=user.pk, code=inviter.invite_code, now=timezone.now())
 
     assert not Event.objects.exists()
 
@@ -209,7 +209,7 @@ def test_invited_count_is_the_inviters_count_with_this_invitee(subscribe):
 
     for _ in range(2):
         with transaction.atomic():
-            activate_invite(user=make_user(), code=inviter.invite_code, now=timezone.now())
+            activate_invite(user_id=make_user().pk, code=inviter.invite_code, now=timezone.now())
         delivery.deliver_due(worker="test", limit=10, now=timezone.now())
 
     assert [e["data"]["inviter"]["invited_count"] for e in bodies(running)] == [1, 2]
@@ -240,7 +240,7 @@ def test_an_activation_that_changes_nothing_writes_no_event(subscribe):
     event = events.prepare("invite.activated", lambda: {"n": 1}, now=timezone.now())
 
     with transaction.atomic():
-        changed = invite_services._record(user, inviter, timezone.now(), event)
+        changed = invite_services._record(user.pk, inviter, timezone.now(), event)
 
     assert changed == 0 and not Event.objects.exists()
     user.refresh_from_db()
