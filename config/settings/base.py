@@ -154,6 +154,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = whole("DB_CONN_MAX_AGE", 60, low=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The same backend, with a health check that needs no round trip (see there).
+        DATABASES["default"]["ENGINE"] = "referral.core.postgresql"
     DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
