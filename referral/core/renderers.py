@@ -21,5 +21,7 @@ class JSONRenderer(renderers.JSONRenderer):
         if self.get_indent(accepted_media_type, renderer_context or {}):
             options |= orjson.OPT_INDENT_2
         body = orjson.dumps(data, default=_FALLBACK.default, option=options)
+        if body.isascii():  # nearly always (phones, codes): no copy of a long answer
+            return body
         # As DRF: JSON stays a strict subset of JavaScript.
         return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
