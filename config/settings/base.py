@@ -163,6 +163,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {"default": env.cache_url_config(REDIS_URL or "locmemcache://")}
 if REDIS_URL:
+    # Django's, keeping its redis-py client objects (referral/core/cache.py).
+    CACHES["default"]["BACKEND"] = "referral.core.cache.RedisCache"
     # Fail fast (503) instead of hanging when Redis is unreachable.
     CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
