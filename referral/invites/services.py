@@ -1,6 +1,7 @@
 """Activating someone else's invite code."""
 
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -18,12 +19,10 @@ from referral.core.errors import (
 from referral.webhooks import events
 from referral.webhooks.models import Event
 
-from .selectors import PHONE_AS_TEXT
 
-
-def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "api") -> User:
+def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "api") -> int:
     """Record that user `user_id` was invited by the owner of `code` (canonical form); return
-    the owner.
+    the owner's id.
 
     Once per user, never one's own code, never a code from one's own downline, never by a
     disabled account. `channel` (api, page or share_link) is told to the webhooks'
@@ -37,30 +36,26 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
     )
     with transaction.atomic():
         _serialize_activations()
-        user = (
-            User.objects.filter(pk=user_id)
-            .values("is_active", "invited_by_id", "invite_code", phone_text=PHONE_AS_TEXT)
-            .first()
-        )
-        if user is None:
+        found = _parties(user_id, code)
+        if found is None:
             raise TokenInvalid()
-        if not user["is_active"]:
+        user, inviter, in_upline = found
+        if not user.is_active:
             raise AccountDisabled()
-        if user["invited_by_id"] is not None:
+        if user.invited_by_id is not None:
             raise InviteAlreadyActivated()
-        inviter = User.objects.filter(invite_code=code).first()
         if inviter is None:
             raise InviteNotFound()
-        if inviter.pk == user_id:
+        if inviter.id == user_id:
             raise InviteOwn()
-        if _is_in_upline(user_id, of=inviter.pk):
+        if in_upline:
             raise InviteCycle()
         event = events.prepare(
             "invite.activated",
             lambda: {
-                "invitee": {"phone": user["phone_text"], "invite_code": user["invite_code"]},
+                "invitee": {"phone": user.phone, "invite_code": user.invite_code},
                 "inviter": {
-                    "phone": str(inviter.phone),
+                    "phone": inviter.phone,
                     "invite_code": inviter.invite_code,
                     "invited_count": events.INVITEES,  # counted by the event's INSERT
                 },
@@ -69,12 +64,45 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
             },
             now=now,
         )
-        if not _record(user_id, inviter, now, event):
+        if not _record(user_id, inviter.id, now, event):
             raise InviteAlreadyActivated()
-    return inviter
+    return inviter.id
 
 
-def _record(user_id: int, inviter: User, now: datetime, event: Event | None) -> int:
+class _Party(NamedTuple):
+    id: int
+    is_active: bool
+    invited_by_id: int | None
+    invite_code: str
+    phone: str  # E.164, as stored
+
+
+def _parties(user_id: int, code: str) -> tuple[_Party, _Party | None, bool] | None:
+    """The user, the owner of `code` (None: no such code) and whether the user is in the
+    owner's upline (a cycle), in one statement: activations run one at a time, and each
+    round trip inside the lock makes the others wait. None: no user `user_id`."""
+    table = connection.ops.quote_name(User._meta.db_table)
+    columns = "id, is_active, invited_by_id, invite_code, phone"
+    sql = f"""
+        WITH RECURSIVE upline(id) AS (
+            SELECT invited_by_id FROM {table} WHERE invite_code = %s
+            UNION
+            SELECT u.invited_by_id FROM {table} u JOIN upline ON u.id = upline.id
+        )
+        SELECT {columns}, EXISTS (SELECT 1 FROM upline WHERE id = %s)
+        FROM {table} WHERE id = %s OR invite_code = %s
+    """  # noqa: S608 - the table name comes from the model, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code, user_id, user_id, code])
+        rows = cursor.fetchall()
+    user = next((_Party(*row[:5]) for row in rows if row[0] == user_id), None)
+    if user is None:
+        return None
+    inviter = next((_Party(*row[:5]) for row in rows if row[3] == code), None)
+    return user, inviter, bool(rows[0][5])
+
+
+def _record(user_id: int, inviter_id: int, now: datetime, event: Event | None) -> int:
     """Write the activation (its condition makes "once" hold even if the checks raced), and
     its webhook event if an endpoint takes it. On PostgreSQL both are one statement, since
     activations run one at a time (see below) and each round trip makes the others wait."""
@@ -84,14 +112,14 @@ def _record(user_id: int, inviter: User, now: datetime, event: Event | None) -> 
             event,
             update=f"UPDATE {table} SET invited_by_id = %s, invited_at = %s "  # noqa: S608 - the table name comes from the model
             "WHERE id = %s AND invited_by_id IS NULL RETURNING 1",
-            params=[inviter.pk, now, user_id],
-            count_invitees_of=inviter.pk,
+            params=[inviter_id, now, user_id],
+            count_invitees_of=inviter_id,
         )
     updated = User.objects.filter(pk=user_id, invited_by__isnull=True).update(
-        invited_by=inviter, invited_at=now
+        invited_by_id=inviter_id, invited_at=now
     )
     if updated and event is not None:
-        events.write(event, count_invitees_of=inviter.pk)
+        events.write(event, count_invitees_of=inviter_id)
     return updated
 
 
@@ -104,19 +132,3 @@ def _serialize_activations() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x1A7E])
-
-
-def _is_in_upline(user_id: int, *, of: int) -> bool:
-    """Whether `user_id` invited `of`, directly or through others."""
-    table = connection.ops.quote_name(User._meta.db_table)
-    sql = f"""
-        WITH RECURSIVE upline(id) AS (
-            SELECT invited_by_id FROM {table} WHERE id = %s
-            UNION
-            SELECT u.invited_by_id FROM {table} u JOIN upline ON u.id = upline.id
-        )
-        SELECT 1 FROM upline WHERE id = %s
-    """  # noqa: S608 - the table name comes from the model, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [of, user_id])
-        return cursor.fetchone() is not None

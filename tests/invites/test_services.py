@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from referral.accounts.models import User
@@ -17,11 +19,26 @@ def activate(user, inviter):
 def test_activation_records_who_invited_whom():
     inviter, user = make_user(), make_user()
 
-    assert activate(user, inviter) == inviter
+    assert activate(user, inviter) == inviter.pk
 
     stored = User.objects.get(pk=user.pk)
     assert stored.invited_by == inviter
     assert stored.invited_at is not None
+
+
+def test_an_activation_is_one_read_and_one_write():
+    """Issue 15: the user, the inviter and the cycle check are one statement, read after the
+    lock (PostgreSQL's advisory lock, its own statement: a statement's snapshot is taken
+    before it waits, so the tree must be read by the next one)."""
+    inviter, user = make_user(), make_user()
+    activate(make_user(), inviter)  # the webhook subscriptions are cached from here on
+
+    with CaptureQueriesContext(connection) as queries:
+        activate(user, inviter)
+
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's own
+    lock = 1 if connection.vendor == "postgresql" else 0
+    assert len(statements) == lock + 2
 
 
 def test_an_unknown_code_is_not_found():

@@ -240,7 +240,7 @@ def test_an_activation_that_changes_nothing_writes_no_event(subscribe):
     event = events.prepare("invite.activated", lambda: {"n": 1}, now=timezone.now())
 
     with transaction.atomic():
-        changed = invite_services._record(user.pk, inviter, timezone.now(), event)
+        changed = invite_services._record(user.pk, inviter.pk, timezone.now(), event)
 
     assert changed == 0 and not Event.objects.exists()
     user.refresh_from_db()
