@@ -137,6 +137,15 @@ class InvitedUsersView(ListAPIView):
     def get_queryset(self):
         return selectors.invitees_newest_first(user_id=token_user_id(self.request))
 
+    def list(self, request, *args, **kwargs):
+        """As ListAPIView's, without the serializer (the schema's shape): the rows are already
+        that shape, less the id the cursor needs, and the renderer writes the datetimes as
+        DRF's DateTimeField would (UTC, ISO 8601 with "Z")."""
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(
+            [{"phone_number": row["phone_number"], "invited_at": row["invited_at"]} for row in page]
+        )
+
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if not page:  # perhaps no invitees, perhaps no longer an active user

@@ -256,3 +256,16 @@ def test_a_tampered_cursor_is_a_404_json(client_of):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Не корректный курсор", "code": "not_found"}
+
+
+def test_an_invitee_is_listed_with_the_moment_in_utc(client_of):
+    owner = make_user()
+    invitee = make_user(invited_by=owner)
+    moment = timezone.now().replace(year=2026, month=1, day=2, microsecond=123456)
+    User.objects.filter(pk=invitee.pk).update(invited_at=moment)
+
+    page = client_of(owner).get("/api/profile_back/invited_users/").json()
+
+    assert page["results"] == [
+        {"phone_number": str(invitee.phone), "invited_at": moment.isoformat()[:-6] + "Z"}
+    ]
