@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -61,30 +61,65 @@ def request_code(
     ratelimit.hit(f"request_code:ip:{ip}", limit=settings.OTP_PER_IP_PER_HOUR, window=3600, now=now)
     test_code = settings.TEST_PHONE_CODES.get(phone)
     with transaction.atomic():
-        Phone.objects.bulk_create([Phone(number=phone)], ignore_conflicts=True)  # one upsert
-        guard = (
-            Phone.objects.select_for_update()
-            .annotate(
-                account_disabled=_account_disabled("number"),
-                returning=Exists(User.objects.filter(phone=OuterRef("number"))),
-            )
-            .get(number=phone)
-        )
-        _ensure_not_blocked(guard, account_disabled=guard.account_disabled)
+        guard = _phone_locked(phone)
+        _ensure_not_blocked(locked_at=guard.locked_at, account_disabled=guard.account_disabled)
         if test_code:  # a test number gets its fixed code and no SMS: nothing to limit
             _new_code(guard, test_code, now)
             return
-        _ensure_can_send(guard, ip, now)
+        sent = _ensure_can_send(guard, ip, now)
         ask = risk.Ask(phone=phone, source=ip, returning=guard.returning, now=now)
         verdict = risk.screen(ask, solution=altcha)
         if verdict.refusal is None:
-            _queue_sms(guard, ip, now, language or settings.LANGUAGE_CODE)
+            _queue_sms(guard, ip, now, language or settings.LANGUAGE_CODE, sent_today=sent["day"])
     if verdict.refusal is not None:
         raise verdict.refusal  # after the commit: an automatic block made on the way stays
     risk.record_sent(ask)
 
 
-def _queue_sms(guard: Phone, ip: str, now: datetime, language: str) -> None:
+class _Guard(NamedTuple):
+    """The phone's row, locked for this transaction, with what its account is."""
+
+    id: int
+    number: str
+    locked_at: datetime | None
+    account_disabled: bool
+    returning: bool  # a user has this phone
+
+
+def _phone_locked(phone: str) -> _Guard:
+    """The row of `phone`, created if new, locked until the commit: parallel requests for one
+    number queue here. On PostgreSQL one statement (an upsert that updates takes the row's
+    lock, and RETURNING reads the account), since every round trip counts on this path;
+    SQLite's transactions are serialized anyway, and it takes the portable two."""
+    if connection.vendor == "postgresql":
+        phones, users = (connection.ops.quote_name(model._meta.db_table) for model in (Phone, User))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {phones} AS p (number) VALUES (%(phone)s)
+                ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number
+                RETURNING p.id, p.number, p.locked_at,
+                    EXISTS (SELECT FROM {users} u WHERE u.phone = p.number AND NOT u.is_active),
+                    EXISTS (SELECT FROM {users} u WHERE u.phone = p.number)
+                """,  # noqa: S608 - table names come from the models, values are parameters
+                {"phone": phone},
+            )
+            return _Guard(*cursor.fetchone())
+    Phone.objects.bulk_create([Phone(number=phone)], ignore_conflicts=True)
+    row = (
+        Phone.objects.select_for_update()
+        .annotate(
+            account_disabled=_account_disabled("number"),
+            returning=Exists(User.objects.filter(phone=OuterRef("number"))),
+        )
+        .values_list("id", "number", "locked_at", "account_disabled", "returning")
+        .get(number=phone)
+    )
+    pk, number, locked_at, account_disabled, returning = row
+    return _Guard(pk, str(number), locked_at, account_disabled, returning)
+
+
+def _queue_sms(guard: _Guard, ip: str, now: datetime, language: str, *, sent_today: int) -> None:
     # Last, so that refused requests spend none of it. A counter, not a count of the
     # ledger, so that it costs the same at any volume.
     ratelimit.hit(
@@ -94,7 +129,7 @@ def _queue_sms(guard: Phone, ip: str, now: datetime, language: str) -> None:
         now=now,
         error=SmsBudgetExhausted,
     )
-    code = _code_to_send(guard, ip, now)
+    code = _code_to_send(guard, ip, now, sent_today=sent_today)
     # The SMS is queued by this very row (an outbox): it commits with the code or not at all.
     message = CodeMessage.objects.create(
         code=code, source=ip, created_at=now, next_try_at=now, language=language
@@ -124,7 +159,9 @@ def verify_code(
         )
         if current is None:
             raise CodeInvalid()
-        _ensure_not_blocked(current.phone, account_disabled=current.account_disabled)
+        _ensure_not_blocked(
+            locked_at=current.phone.locked_at, account_disabled=current.account_disabled
+        )
         failures = _wrong_guesses(current, ip, now)
         _ensure_may_guess(failures, now)
         if current.used_at is not None:
@@ -276,17 +313,17 @@ def _account_disabled(phone_field: str) -> Exists:
     return Exists(User.objects.filter(phone=OuterRef(phone_field), is_active=False))
 
 
-def _ensure_not_blocked(guard: Phone, *, account_disabled: bool) -> None:
-    if guard.locked_at is not None:
+def _ensure_not_blocked(*, locked_at: datetime | None, account_disabled: bool) -> None:
+    if locked_at is not None:
         raise PhoneLocked()
     if account_disabled:
         raise AccountDisabled()
 
 
-def _new_code(guard: Phone, code: str, now: datetime) -> PhoneCode:
+def _new_code(guard: _Guard, code: str, now: datetime) -> PhoneCode:
     return PhoneCode.objects.create(
-        phone=guard,
-        code_hash=login_code_hash(phone=str(guard.number), code=code),
+        phone_id=guard.id,
+        code_hash=login_code_hash(phone=guard.number, code=code),
         sealed_code=seal(code),
         created_at=now,
         expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
@@ -308,9 +345,12 @@ def _newest_code(
     )
 
 
-def _code_to_send(guard: Phone, ip: str, now: datetime) -> PhoneCode:
-    """The current code while it has half its life left and `ip` may still guess it."""
-    current = _newest_code(guard.codes.all(), ip)
+def _code_to_send(guard: _Guard, ip: str, now: datetime, *, sent_today: int) -> PhoneCode:
+    """The current code while it has half its life left and `ip` may still guess it.
+
+    With no SMS today there is none to look for: a code lives at most an hour
+    (OTP_TTL_SECONDS), and each one went out by SMS when it was made."""
+    current = _newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip) if sent_today else None
     fresh_until = now + timedelta(seconds=settings.OTP_TTL_SECONDS / 2)
     if (
         current is not None
@@ -384,10 +424,12 @@ def _resend_at(
     return resend_at
 
 
-def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:
+def _ensure_can_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any]:
     """Per phone and address, then per phone: one address never uses up the phone's share."""
-    sent = _sent_recently(CodeMessage.objects.filter(code__phone=guard), ip, now)
-    resend_at = _resend_at(sent, now, lambda: _newest_code(guard.codes.all(), ip))
+    sent = _sent_recently(CodeMessage.objects.filter(code__phone_id=guard.id), ip, now)
+    resend_at = _resend_at(
+        sent, now, lambda: _newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip)
+    )
     if resend_at is not None:
         raise Throttled(retry_after=_seconds_until(resend_at, now))
     limits = [
@@ -399,6 +441,7 @@ def _ensure_can_send(guard: Phone, ip: str, now: datetime) -> None:
     for count, limit, first, window in limits:
         if count >= limit:
             raise Throttled(retry_after=_seconds_until(sent[first] + window, now))
+    return sent
 
 
 def _get_or_create_user(phone: str, now: datetime, with_invite: bool) -> tuple[User, bool]:

@@ -2,6 +2,9 @@ import contextlib
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -568,3 +571,36 @@ def test_the_code_state_reads_the_newest_code_once_during_a_cooldown(
         state = services.code_state(phone=PHONE, ip=IP, now=now + timedelta(seconds=10))
 
     assert state.resend_in == 50
+
+
+def statements_of(call) -> list[str]:
+    """The SQL `call()` runs, less the savepoints of the test's own transaction."""
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_a_code_for_a_new_number_is_four_statements_on_postgresql(now):
+    """Issue 15: the phone's row is written, locked and read with its account in one statement
+    (an upsert), and a number with no SMS today has no current code to look for.
+
+    SQLite keeps the portable upsert and lock (two statements; its transactions are serialized
+    anyway). Then the day's SMS, the new code and its SMS."""
+    upsert = 1 if connection.vendor == "postgresql" else 2
+    services.request_code(phone=new_phone(), ip=IP, now=now)  # the abuse rules are cached now
+
+    sent = statements_of(lambda: services.request_code(phone=PHONE, ip=IP, now=now))
+
+    assert len(sent) == upsert + 3
+    assert PhoneCode.objects.filter(phone__number=PHONE).count() == 1
+
+
+def test_asking_again_reads_the_current_code_to_send_it_again(now):
+    services.request_code(phone=PHONE, ip=IP, now=now)
+    later = now + timedelta(seconds=settings.OTP_RESEND_SECONDS + 1)
+    upsert = 1 if connection.vendor == "postgresql" else 2
+
+    sent = statements_of(lambda: services.request_code(phone=PHONE, ip=IP, now=later))
+
+    assert len(sent) == upsert + 3  # the day's SMS, the current code, the new SMS
+    assert PhoneCode.objects.filter(phone__number=PHONE).count() == 1  # the same code
