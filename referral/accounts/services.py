@@ -5,13 +5,13 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.abuse import risk
@@ -291,8 +291,7 @@ def code_state(*, phone: str, ip: str, now: datetime) -> CodeState:
     current = _newest_code(codes, ip)
     if current is None:
         return CodeState(expires_in=0, attempts_left=0, resend_in=0)
-    messages = CodeMessage.objects.filter(code__phone__number=phone)
-    resend_at = _resend_at(_sent_recently(messages, ip, now), now, lambda: current)
+    resend_at = _resend_at(_sent_recently(current.phone_id, ip, now), now, lambda: current)
     return CodeState(
         expires_in=max(0, math.ceil((current.expires_at - now).total_seconds())),
         attempts_left=max(0, settings.OTP_MAX_ATTEMPTS - current.wrong_from_ip),
@@ -383,22 +382,47 @@ def _ensure_may_guess(failures: dict[str, Any], now: datetime) -> None:
         raise PhonePaused(retry_after=_seconds_until(failures["oldest"] + DAY, now))
 
 
-def _sent_recently(messages: QuerySet[CodeMessage], ip: str, now: datetime) -> dict[str, Any]:
-    """One query: the SMS of the last day and hour, all and from `ip`, and `ip`'s newest."""
-    in_hour = Q(created_at__gt=now - HOUR)
-    from_ip = Q(source=ip)
-    return messages.filter(created_at__gt=now - DAY).aggregate(
-        day=Count("id"),
-        first_of_day=Min("created_at"),
-        hour=Count("id", filter=in_hour),
-        first_of_hour=Min("created_at", filter=in_hour),
-        ip_day=Count("id", filter=from_ip),
-        ip_first_of_day=Min("created_at", filter=from_ip),
-        ip_hour=Count("id", filter=from_ip & in_hour),
-        ip_first_of_hour=Min("created_at", filter=from_ip & in_hour),
-        ip_newest=Max("created_at", filter=from_ip),
-        ip_newest_unused=Max("created_at", filter=from_ip & Q(code__used_at__isnull=True)),
+def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
+    """One statement: the phone's SMS of the last day and hour, all and from `ip`, and `ip`'s
+    newest (also of those whose code is unused).
+
+    Raw SQL, portable (FILTER is in PostgreSQL and SQLite alike): the ORM spent three times
+    longer building this aggregate than the database took to run it, on every request_code.
+    """
+    messages, codes = (
+        connection.ops.quote_name(model._meta.db_table) for model in (CodeMessage, PhoneCode)
     )
+    sql = f"""
+        SELECT count(*), min(m.created_at),
+            count(*) FILTER (WHERE m.created_at > %(hour)s),
+            min(m.created_at) FILTER (WHERE m.created_at > %(hour)s),
+            count(*) FILTER (WHERE m.source = %(ip)s),
+            min(m.created_at) FILTER (WHERE m.source = %(ip)s),
+            count(*) FILTER (WHERE m.source = %(ip)s AND m.created_at > %(hour)s),
+            min(m.created_at) FILTER (WHERE m.source = %(ip)s AND m.created_at > %(hour)s),
+            max(m.created_at) FILTER (WHERE m.source = %(ip)s),
+            max(m.created_at) FILTER (WHERE m.source = %(ip)s AND c.used_at IS NULL)
+        FROM {messages} m JOIN {codes} c ON c.id = m.code_id
+        WHERE c.phone_id = %(phone)s AND m.created_at > %(day)s
+    """  # noqa: S608 - table names come from the models, values are parameters
+    moment = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, {"phone": phone_id, "ip": ip, "hour": moment(now - HOUR), "day": moment(now - DAY)}
+        )
+        row = cursor.fetchone()
+    names = (
+        "day", "first_of_day", "hour", "first_of_hour", "ip_day", "ip_first_of_day", "ip_hour",
+        "ip_first_of_hour", "ip_newest", "ip_newest_unused",
+    )  # fmt: skip
+    return {name: _as_datetime(value) for name, value in zip(names, row, strict=True)}
+
+
+def _as_datetime(value: Any) -> Any:
+    """A datetime as the ORM would give it: SQLite hands a computed one back as text (UTC)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
 
 
 def _resend_at(
@@ -426,7 +450,7 @@ def _resend_at(
 
 def _ensure_can_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any]:
     """Per phone and address, then per phone: one address never uses up the phone's share."""
-    sent = _sent_recently(CodeMessage.objects.filter(code__phone_id=guard.id), ip, now)
+    sent = _sent_recently(guard.id, ip, now)
     resend_at = _resend_at(
         sent, now, lambda: _newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip)
     )
