@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.abuse import risk
@@ -363,14 +363,22 @@ def _code_to_send(guard: _Guard, ip: str, now: datetime, *, sent_today: int) -> 
 
 
 def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
-    """One query: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`."""
-    from_ip = Q(source=ip)
-    return WrongGuess.objects.filter(code__phone_id=code.phone_id, at__gt=now - DAY).aggregate(
-        total=Count("id"),
-        oldest=Min("at"),
-        from_ip=Count("id", filter=from_ip),
-        oldest_from_ip=Min("at", filter=from_ip),
-        on_code_from_ip=Count("id", filter=from_ip & Q(code=code)),
+    """One statement: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`
+    (raw and portable, as _sent_recently, and for the same reason)."""
+    guesses, codes = (
+        connection.ops.quote_name(model._meta.db_table) for model in (WrongGuess, PhoneCode)
+    )
+    sql = f"""
+        SELECT count(*), min(g.at),
+            count(*) FILTER (WHERE g.source = %(ip)s),
+            min(g.at) FILTER (WHERE g.source = %(ip)s),
+            count(*) FILTER (WHERE g.source = %(ip)s AND g.code_id = %(code)s)
+        FROM {guesses} g JOIN {codes} c ON c.id = g.code_id
+        WHERE c.phone_id = %(phone)s AND g.at > %(day)s
+    """  # noqa: S608 - table names come from the models, values are parameters
+    params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": _param(now - DAY)}
+    return _aggregate(
+        sql, params, ("total", "oldest", "from_ip", "oldest_from_ip", "on_code_from_ip")
     )
 
 
@@ -405,16 +413,24 @@ def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
         FROM {messages} m JOIN {codes} c ON c.id = m.code_id
         WHERE c.phone_id = %(phone)s AND m.created_at > %(day)s
     """  # noqa: S608 - table names come from the models, values are parameters
-    moment = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, {"phone": phone_id, "ip": ip, "hour": moment(now - HOUR), "day": moment(now - DAY)}
-        )
-        row = cursor.fetchone()
+    params = {"phone": phone_id, "ip": ip, "hour": _param(now - HOUR), "day": _param(now - DAY)}
     names = (
         "day", "first_of_day", "hour", "first_of_hour", "ip_day", "ip_first_of_day", "ip_hour",
         "ip_first_of_hour", "ip_newest", "ip_newest_unused",
     )  # fmt: skip
+    return _aggregate(sql, params, names)
+
+
+def _param(moment: datetime) -> Any:
+    """A datetime as the database stores it (SQLite: text in UTC), for raw SQL's parameters."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _aggregate(sql: str, params: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The one row of aggregate statement `sql`, by `names`."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     return {name: _as_datetime(value) for name, value in zip(names, row, strict=True)}
 
 
