@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.abuse import risk
@@ -149,10 +149,14 @@ def verify_code(
     """
     with transaction.atomic():
         # The newest code and its phone, both locked: parallel checks of one phone queue here.
+        # With the phone's user, if any, so that a sign-up need not look for one.
         current = (
             PhoneCode.objects.select_related("phone")
             .select_for_update()
-            .annotate(account_disabled=_account_disabled("phone__number"))
+            .annotate(
+                account_disabled=_account_disabled("phone__number"),
+                user_id=Subquery(User.objects.filter(phone=OuterRef("phone__number")).values("pk")),
+            )
             .filter(phone__number=phone)
             .order_by("-created_at", "-id")
             .first()
@@ -176,7 +180,7 @@ def verify_code(
             PhoneCode.objects.filter(pk=current.pk).update(used_at=now, sealed_code="")
             if failures["from_ip"]:  # whoever has the code is forgiven their own typos
                 WrongGuess.objects.filter(code__phone=current.phone, source=ip).delete()
-            user, created = _get_or_create_user(phone, now, with_invite)
+            user, created = _get_or_create_user(phone, now, with_invite, current.user_id)
         else:
             WrongGuess.objects.create(code=current, source=ip, at=now)
             if failures["total"] + 1 == settings.LOGIN_FAILURES_PER_PHONE:
@@ -484,10 +488,11 @@ def _ensure_can_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any]:
     return sent
 
 
-def _get_or_create_user(phone: str, now: datetime, with_invite: bool) -> tuple[User, bool]:
-    user = User.objects.filter(phone=phone).first()
-    if user is not None:
-        return user, False
+def _get_or_create_user(
+    phone: str, now: datetime, with_invite: bool, user_id: int | None
+) -> tuple[User, bool]:
+    if user_id is not None:
+        return User.objects.get(pk=user_id), False
     try:
         user = User.objects.create_user(phone=phone, date_joined=now)
     except IntegrityError:  # created meanwhile by a parallel login

@@ -604,3 +604,19 @@ def test_asking_again_reads_the_current_code_to_send_it_again(now):
 
     assert len(sent) == upsert + 3  # the day's SMS, the current code, the new SMS
     assert PhoneCode.objects.filter(phone__number=PHONE).count() == 1  # the same code
+
+
+@pytest.mark.parametrize("returning", [False, True], ids=["sign-up", "returning"])
+def test_a_login_is_four_statements(request_code, now, returning):
+    """Issue 15: the newest code comes with its phone, account and user id; then the day's wrong
+    codes, the code marked used, and the user created (or read)."""
+    if returning:
+        make_user(phone=PHONE)
+    request_code(phone=new_phone(), now=now)
+    code = request_code(now=now)
+    other = new_phone()
+    services.log_in(phone=other, code=request_code(phone=other, now=now), ip=IP, now=now)  # warm
+
+    statements = statements_of(lambda: services.log_in(phone=PHONE, code=code, ip=IP, now=now))
+
+    assert len(statements) == 4
