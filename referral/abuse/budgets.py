@@ -13,8 +13,6 @@ from django.conf import settings
 from django.core.mail import mail_admins
 from django.utils.module_loading import import_string
 
-from referral.core import counters
-
 logger = logging.getLogger(__name__)
 
 DAY = 24 * 3600
@@ -43,10 +41,14 @@ def share_used(budgets: dict[str, int], cached: dict, *, now: datetime) -> float
     )
 
 
-def record_sent(phone: str, *, now: datetime) -> None:
-    """Count one SMS against each budget of `phone`; alert when one crosses 50/80/100 %."""
-    budgets = applying(phone)
-    used = counters.bump({cache_key(name, now): 2 * DAY for name in budgets})
+def counters_today(budgets: dict[str, int], now: datetime) -> dict[str, int]:
+    """The counters of `budgets` (from applying()) today, with their lifetime (counters.bump)."""
+    return {cache_key(name, now): 2 * DAY for name in budgets}
+
+
+def record_sent(budgets: dict[str, int], used: list[int]) -> None:
+    """An SMS was counted against `budgets`, which have now `used` each (the caller bumps the
+    counters_today() with others, in one round trip): alert when one crosses 50/80/100 %."""
     for (name, limit), count in zip(budgets.items(), used, strict=True):
         for percent in ALERT_PERCENTS:
             if count == math.ceil(limit * percent / 100):  # exactly one request sees it

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
@@ -58,10 +59,15 @@ class Ask:
     def prefix(self) -> str:
         return self.phone[: 1 + settings.SMS_RISK_PREFIX_DIGITS]
 
-    @property
+    @cached_property  # read for every series of a request: worked out once
     def network(self) -> str:
         client = ipaddress.ip_network(self.source, strict=False)
         return str(client.supernet(new_prefix=24 if client.version == 4 else 48))
+
+    @cached_property  # parses the number: once per request
+    def budgets(self) -> dict[str, int]:
+        """The SMS budgets this number spends (budgets.applying)."""
+        return budgets.applying(self.phone)
 
     @property
     def hundred(self) -> str:
@@ -203,7 +209,7 @@ def assess(ask: Ask, signals: Signals) -> Assessment:
 def gather(ask: Ask) -> Signals:
     """Every signal of `ask`: the counters, budgets and rules in one cache round trip."""
     windows = {name: _window(name, key, ask.now) for name, key in _series(ask).items()}
-    own_budgets = budgets.applying(ask.phone)  # parses the number: once per request
+    own_budgets = ask.budgets
     budget_keys = [budgets.cache_key(name, ask.now) for name in own_budgets]
     cached = counters.read(
         [key for current, previous, _ in windows.values() for key in (current, previous)]
@@ -228,10 +234,12 @@ def gather(ask: Ask) -> Signals:
 
 def record_sent(ask: Ask) -> None:
     """An SMS went out for `ask`: count it for conversion, bursts and budgets (the source
-    counts every SMS; the prefix and the block of 100 each number once)."""
-    _bump(ask, "source_sent", "network_sent")
+    counts every SMS; the prefix and the block of 100 each number once). The source's, the
+    network's and the budgets' counters are bumped in one round trip."""
+    windows = _windows(ask, "source_sent", "network_sent")
+    used = counters.bump({**windows, **budgets.counters_today(ask.budgets, ask.now)})
+    budgets.record_sent(ask.budgets, used[len(windows) :])
     _bump_once_per_number(ask, "prefix_sent", "burst")
-    budgets.record_sent(ask.phone, now=ask.now)
 
 
 def record_verified(ask: Ask) -> None:
@@ -307,9 +315,14 @@ def _window(name: str, key: str, now: datetime) -> tuple[str, str, float]:
     return f"{base}:{index}", f"{base}:{index - 1}", weight
 
 
-def _bump(ask: Ask, *names: str) -> None:
+def _windows(ask: Ask, *names: str) -> dict[str, int]:
+    """The current window's counter of each series in `names`, with its lifetime."""
     series = _series(ask)
-    counters.bump({_window(n, series[n], ask.now)[0]: 2 * _seconds(n) for n in names})
+    return {_window(n, series[n], ask.now)[0]: 2 * _seconds(n) for n in names}
+
+
+def _bump(ask: Ask, *names: str) -> None:
+    counters.bump(_windows(ask, *names))
 
 
 def _bump_once_per_number(ask: Ask, *names: str) -> None:
