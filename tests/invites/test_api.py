@@ -54,6 +54,24 @@ def test_invited_users_are_listed_oldest_activation_first(client_of):
     assert invited == [str(second.phone), str(first.phone)]
 
 
+def test_many_invitees_are_listed_by_activation_then_id(client_of):
+    """The order holds for a list in any order of ids, with ties in the moment (PostgreSQL
+    aggregates it from an ordered subquery: issue 15)."""
+    owner = make_user()
+    invitees = [make_user(invited_by=owner) for _ in range(30)]
+    base = timezone.now()
+    for n, invitee in enumerate(invitees):  # later ids get earlier moments, in pairs
+        User.objects.filter(pk=invitee.pk).update(invited_at=base - timedelta(hours=n // 2))
+    expected = [
+        str(u.phone)
+        for u in sorted(
+            invitees, key=lambda u: (base - timedelta(hours=invitees.index(u) // 2), u.pk)
+        )
+    ]
+
+    assert client_of(owner).get("/api/profile_back/").json()["invited_users"] == expected
+
+
 def count_profile_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/profile_back/").status_code == 200
