@@ -55,6 +55,7 @@ def _rotate_in_one_statement(old: RefreshToken) -> dict[str, str]:
     a disabled user; the blacklist's unique key still decides races (ON CONFLICT)."""
     # simplejwt's own for_user without its INSERT of the outstanding token: that is below.
     new = super(BlacklistMixin, RefreshToken).for_user(User(pk=old[jwt_settings.USER_ID_CLAIM]))
+    encoded = str(new)  # signed once: stored, and the answer
     outstanding, users, blacklisted = (
         connection.ops.quote_name(model._meta.db_table)
         for model in (OutstandingToken, User, BlacklistedToken)
@@ -82,7 +83,7 @@ def _rotate_in_one_statement(old: RefreshToken) -> dict[str, str]:
             {
                 "old": old[jwt_settings.JTI_CLAIM],
                 "jti": new[jwt_settings.JTI_CLAIM],
-                "token": str(new),
+                "token": encoded,
                 "now": new.current_time,
                 "expires": datetime_from_epoch(new["exp"]),
             },
@@ -92,7 +93,7 @@ def _rotate_in_one_statement(old: RefreshToken) -> dict[str, str]:
         raise AccountDisabled()
     if not issued:  # unknown, or revoked already (perhaps a moment ago by a parallel call)
         raise TokenInvalid()
-    return {"access": str(new.access_token), "refresh": str(new)}
+    return {"access": str(new.access_token), "refresh": encoded}
 
 
 def revoke_refresh_token(*, raw: str) -> None:
