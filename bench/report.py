@@ -44,7 +44,14 @@ DISTURBED = 20  # % of a core that other processes took during a run (bench/run.
 
 
 def ratio(results: dict, name: str, level: str = TOP) -> float:
-    return results["endpoints"][name][level]["rps"] / results["ceiling"][level]["rps"]
+    """req/s as a share of the ceiling measured just before the run (older results: the
+    ceiling measured once, at the start)."""
+    run = results["endpoints"][name][level]
+    return run["rps"] / _ceiling_of(run, results["ceiling"][level])
+
+
+def _ceiling_of(run: dict, ceiling: dict) -> float:
+    return run.get("ceiling_rps") or ceiling["rps"]
 
 
 SHARES = {  # issue 15: req/s at 32 connections as a share of the ceiling's
@@ -165,7 +172,7 @@ def notes(run: dict) -> str:
 
 
 def _row(label: str, level: str, run: dict, ceiling: dict | None) -> str:
-    share = _share(run["rps"] / ceiling[level]["rps"]) if ceiling else "—"
+    share = _share(run["rps"] / _ceiling_of(run, ceiling[level])) if ceiling else "—"
     return (
         f"| {label} | {level} | {run['rps']:,.0f} | {share} | {run['p50_ms']:.1f} | "
         f"{run['p99_ms']:.1f} | {_errors(run)} | {notes(run)} |"
@@ -249,7 +256,10 @@ def markdown(results: dict) -> str:
     out += [
         "",
         "Errors are non-2xx answers and socket errors. The ceiling is `GET /healthz`, a "
-        "trivial JSON view on the same server, middleware and settings. A run during which "
+        "trivial JSON view on the same server, middleware and settings; *of ceiling* is "
+        "against `/healthz` measured for 3 s at the same connections just before each run, "
+        "because this shared machine's speed drifts within a run (the rows above are the "
+        "ceiling's own runs at the start). A run during which "
         f"other processes on the machine took {DISTURBED}% of a core or more is run once "
         "more; the notes say if it still was. *Worker replaced*: gunicorn restarted a worker "
         "during the run (`max_requests`); the new one spends a second or two of CPU loading "
