@@ -341,8 +341,11 @@ def _before_and_after_section(results: dict) -> list[str]:
         f"Before is the last `make bench` before the hot paths were reworked (app commit "
         f"{before['machine'].get('app', 'unknown')}, `bench/results-before.json`), after is "
         "this run, on the same machine; 32 connections, the 100,000-invitee profile at 1. "
-        "The ceiling itself differs between the two runs (the machine is shared), so an "
-        "endpoint whose req/s rose can still show a lower share.",
+        "Before's shares are against the ceiling measured once at the start of its run, "
+        "after's against `/healthz` measured just before each run. This machine is shared "
+        "and its speed drifts: `/healthz` at 32 connections measured 652 to 1,440 req/s at "
+        "the start of four runs of this code on the same day, so compare the shares, not "
+        "the req/s.",
         "",
         *before_and_after(before, results),
         "",
@@ -409,43 +412,51 @@ def write(results: dict, docs: Path) -> None:
 
 
 def _limits(results: dict) -> list[str]:
-    """What limits each target still missed: measured with bench/flame.py (the shares are of
-    the workers' samples in docs/flame/after) when this page was last rewritten by hand."""
-    ceiling = results["ceiling"][TOP]["rps"]
+    """What limits each target still missed: measured with bench/flame.py --raw on the final
+    code (shares of the workers' samples in which a frame of that library is on the stack)."""
+    ceiling = results["ceiling"][TOP]
     return [
         "### What limits the targets still missed",
         "",
+        "The shares below are of the app workers' samples (`bench/flame.py --raw`, 8 "
+        "connections) in which that library is on the stack; they overlap, since a "
+        "statement's time is the ORM's and psycopg's at once.",
+        "",
         "- **p99 < 100 ms and the invitee page's p50 < 20 ms at 32 connections.** With 32 "
         "connections always busy, latency is 32 divided by the throughput (Little's law): a "
-        f"p50 of 20 ms needs 1,600 req/s, more than this run's ceiling ({ceiling:,.0f} req/s; "
-        f"`/healthz` itself has a p50 of {results['ceiling'][TOP]['p50_ms']:.1f} ms). On these 2 "
-        "cores no endpoint can meet it. p99 < 100 ms needs more than 320 req/s: the profile "
-        "meets it, token refresh comes near. The invitee page is one statement now; what is "
-        "left is DRF's cursor pagination and serializer (about 40 % of its samples).",
-        "- **request_code and verify_code** (targets 60 % and 35 %). Each is a transaction "
-        "with the phone's row lock and 7–8 statements, plus 6–7 Redis round trips (the fixed "
-        "limits, the SMS-pumping signals, budgets, once-per-number marks). In the flame graph "
-        "of request_code: the aggregate of the phone's SMS of the last day (`_sent_recently`, "
-        "ten filtered counts) 21 %, waiting for PostgreSQL 22 %, Redis about 25 % (of which "
-        "about 8 % is redis-py building a client object per call: Django's "
-        "`RedisCacheClient.get_client` makes one for every cache operation). 60 % of the "
-        "ceiling means the whole request may cost about 1.7 `/healthz`: only the design the "
-        "issue sketches gets there — the limits, the code and the delivery job in one Redis "
-        "Lua script, the durable record written by the worker, and Redis with "
-        '`appendfsync always` so that a code answered "sent" survives a crash. That moves '
-        "the per-phone limits, the cooldown and the SMS-pumping screen from SQL into Lua: a "
-        "rewrite of `accounts.services.request_code` and `abuse.risk`, not done here.",
+        f"p50 of 20 ms needs 1,600 req/s, more than `/healthz` itself does here "
+        f"({ceiling['rps']:,.0f} req/s, p50 {ceiling['p50_ms']:.1f} ms at the start of this "
+        "run). No endpoint can meet it on these 2 cores. p99 < 100 ms needs more than 320 "
+        "req/s: the profile meets it. The invitee page is one statement (index-only on "
+        "PostgreSQL); what is left is Django's queryset and DRF's cursor pagination around "
+        "it (the ORM is on the stack in 49 % of its samples).",
+        "- **request_code** (60 %) **and verify_code** (35 %). Each is a transaction with the "
+        "phone's row lock: request_code is 4 statements for a new number (was 6) and 6 Redis "
+        "round trips (the fixed limits, the SMS-pumping signals and budgets, the "
+        "once-per-number mark); verify_code is 4 statements, 3 Redis round trips and three "
+        "JWT operations. In request_code's samples: waiting on PostgreSQL 29 %, Redis 28 %, "
+        "the ORM 18 %; in verify_code's: the ORM 47 % (the locked select, the user's INSERT), "
+        "PostgreSQL 33 %, Redis 15 %, PyJWT 10 %. 60 % of the ceiling means the whole request "
+        "may cost about 1.7 `/healthz`: only the design the issue sketches gets there — the "
+        "limits, the code and the delivery job in one Redis Lua script, the durable record "
+        "written by the worker, and Redis with `appendfsync always` so that a code answered "
+        '"sent" survives a crash. That moves the per-phone limits, the cooldown and the '
+        "SMS-pumping screen from SQL into Lua (and keeps a second, portable copy for SQLite "
+        "and the local-memory cache): a rewrite of `accounts.services` and `abuse.risk`, not "
+        "done here.",
+        "- **profile** (50 %). One statement, no user query, no health-check round trip; "
+        "48 % in this run, 40 % and 43 % in two earlier runs of nearly this code that took "
+        "the ceiling once at their start. In its samples: waiting on PostgreSQL 29 %, PyJWT "
+        "10 % (the access token's signature and claims), the rest DRF's dispatch and "
+        "Django's request handling, which `/healthz` pays too.",
         "- **activate_invite** (35 %). Activations run one at a time under an advisory lock "
         "(the cycle check needs the whole tree still), so at 32 connections the length of the "
-        "locked section is the throughput: the lock, the user's row, the inviter, the cycle "
-        "check and the UPDATE are five round trips inside it. Folding the user's row into the "
-        "lock's statement and the inviter with the cycle check into one would make it three.",
-        "- **token refresh** (35 %). One statement now (it was eight round trips); what is "
-        "left is three JWT operations with PyJWT (check the old token, sign the new refresh "
-        "and access tokens) and DRF's request handling.",
-        "- **profile** (50 %). One statement, no user query, no health-check round trip; "
-        "what is left is the JWT check (about 9 % of its samples), DRF's dispatch, and that "
-        "round trip.",
+        "locked section is the throughput. It is three round trips now (was five): the lock, "
+        "one statement for the user, the inviter and the cycle check, and the UPDATE. The "
+        "lock must stay a statement of its own: a statement's snapshot is taken before it "
+        "waits, so the tree must be read by the next one. What would take it further: no "
+        "global lock (for instance a cycle check re-done in the UPDATE's statement under "
+        "SERIALIZABLE, with retries).",
         "",
     ]
 
