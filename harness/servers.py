@@ -35,6 +35,14 @@ def wait_for_port(port: int, timeout: float = 30) -> bool:
     return False
 
 
+def eventually(check, timeout: float = 10.0, interval: float = 0.02) -> None:
+    """Wait until `check()` is true; fail (AssertionError) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "not within the time allowed"  # noqa: S101
+        time.sleep(interval)
+
+
 class Process:
     """A child process whose output is collected line by line."""
 

@@ -1,11 +1,11 @@
 """The worker on its own thread, against the real database (committed data: transaction=True)."""
 
 import threading
-import time
 
 import pytest
 from django.utils import timezone
 
+from harness.servers import eventually
 from referral.accounts import services, sms
 from referral.accounts.models import CodeMessage
 from referral.accounts.worker import SmsWorker
@@ -40,13 +40,6 @@ def worker(settings):
     release.set()
     running.stop()
     running.join(timeout=10)
-
-
-def eventually(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
 
 
 def test_request_code_answers_before_the_sms_is_delivered(api, worker):

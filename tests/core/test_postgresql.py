@@ -1,13 +1,11 @@
 """The PostgreSQL backend's health check (referral.core.postgresql): no round trip, and a
 connection the server dropped is still found out and replaced."""
 
-import time
-
 import psycopg
 import pytest
 from django.db.utils import ConnectionHandler
 
-from harness.servers import PostgresServer
+from harness.servers import PostgresServer, eventually
 
 pytestmark = pytest.mark.live
 
@@ -50,13 +48,6 @@ def backend_pid(connection) -> int:
         return cursor.fetchone()[0]
 
 
-def until(check, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-
-
 def test_an_idle_connection_is_usable_without_asking_the_server(wrapper, server):
     pid = backend_pid(wrapper)
 
@@ -74,7 +65,7 @@ def test_a_connection_the_server_ended_is_replaced(wrapper, server):
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/referral") as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
-    until(lambda: not wrapper.is_usable())
+    eventually(lambda: not wrapper.is_usable(), timeout=5)
     wrapper.health_check_done = False  # as at the start of the next request
     wrapper.close_if_health_check_failed()
 
