@@ -444,11 +444,6 @@ def _limits(results: dict) -> list[str]:
         "SMS-pumping screen from SQL into Lua (and keeps a second, portable copy for SQLite "
         "and the local-memory cache): a rewrite of `accounts.services` and `abuse.risk`, not "
         "done here.",
-        "- **profile** (50 %). One statement, no user query, no health-check round trip; "
-        "48 % in this run, 40 % and 43 % in two earlier runs of nearly this code that took "
-        "the ceiling once at their start. In its samples: waiting on PostgreSQL 29 %, PyJWT "
-        "10 % (the access token's signature and claims), the rest DRF's dispatch and "
-        "Django's request handling, which `/healthz` pays too.",
         "- **activate_invite** (35 %). Activations run one at a time under an advisory lock "
         "(the cycle check needs the whole tree still), so at 32 connections the length of the "
         "locked section is the throughput. It is three round trips now (was five): the lock, "
