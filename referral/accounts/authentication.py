@@ -8,12 +8,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
-from referral.core.errors import (
-    AccountDisabled,
-    BadAuthorizationHeader,
-    DomainError,
-    TokenInvalid,
-)
+from referral.core.errors import BadAuthorizationHeader, DomainError, account_refusal
 
 from .models import User
 
@@ -78,6 +73,4 @@ def inactive_error(*, user_id: int) -> DomainError | None:
     For when a statement found nothing for the token's user: only then a query.
     """
     is_active = User.objects.filter(pk=user_id).values_list("is_active", flat=True).first()
-    if is_active is None:
-        return TokenInvalid()
-    return None if is_active else AccountDisabled()
+    return None if is_active else account_refusal(is_active)

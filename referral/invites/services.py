@@ -9,12 +9,11 @@ from django.db import connection, transaction
 from referral.accounts.models import User
 from referral.core import ratelimit
 from referral.core.errors import (
-    AccountDisabled,
     InviteAlreadyActivated,
     InviteCycle,
     InviteNotFound,
     InviteOwn,
-    TokenInvalid,
+    account_refusal,
 )
 from referral.webhooks import events
 from referral.webhooks.models import Event
@@ -36,12 +35,9 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
     )
     with transaction.atomic():
         _serialize_activations()
-        found = _parties(user_id, code)
-        if found is None:
-            raise TokenInvalid()
-        user, inviter, in_upline = found
-        if not user.is_active:
-            raise AccountDisabled()
+        user, inviter, in_upline = _parties(user_id, code)
+        if user is None or not user.is_active:
+            raise account_refusal(None if user is None else user.is_active)
         if user.invited_by_id is not None:
             raise InviteAlreadyActivated()
         if inviter is None:
@@ -77,10 +73,10 @@ class _Party(NamedTuple):
     phone: str  # E.164, as stored
 
 
-def _parties(user_id: int, code: str) -> tuple[_Party, _Party | None, bool] | None:
-    """The user, the owner of `code` (None: no such code) and whether the user is in the
-    owner's upline (a cycle), in one statement: activations run one at a time, and each
-    round trip inside the lock makes the others wait. None: no user `user_id`."""
+def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, bool]:
+    """The user (None: no user `user_id`), the owner of `code` (None: no such code) and
+    whether the user is in the owner's upline (a cycle), in one statement: activations run
+    one at a time, and each round trip inside the lock makes the others wait."""
     table = connection.ops.quote_name(User._meta.db_table)
     columns = "id, is_active, invited_by_id, invite_code, phone"
     sql = f"""
@@ -96,10 +92,8 @@ def _parties(user_id: int, code: str) -> tuple[_Party, _Party | None, bool] | No
         cursor.execute(sql, [code, user_id, user_id, code])
         rows = cursor.fetchall()
     user = next((_Party(*row[:5]) for row in rows if row[0] == user_id), None)
-    if user is None:
-        return None
     inviter = next((_Party(*row[:5]) for row in rows if row[3] == code), None)
-    return user, inviter, bool(rows[0][5])
+    return user, inviter, bool(rows and rows[0][5])
 
 
 def _record(user_id: int, inviter_id: int, now: datetime, event: Event | None) -> int:
