@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.abuse import risk
-from referral.core import ratelimit
+from referral.core import ratelimit, sql
 from referral.core.errors import (
     AccountDisabled,
     CodeExpired,
@@ -92,7 +92,7 @@ def _phone_locked(phone: str) -> _Guard:
     lock, and RETURNING reads the account), since every round trip counts on this path;
     SQLite's transactions are serialized anyway, and it takes the portable two."""
     if connection.vendor == "postgresql":
-        phones, users = (connection.ops.quote_name(model._meta.db_table) for model in (Phone, User))
+        phones, users = sql.tables(Phone, User)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -369,10 +369,8 @@ def _code_to_send(guard: _Guard, ip: str, now: datetime, *, sent_today: int) -> 
 def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
     """One statement: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`
     (raw and portable, as _sent_recently, and for the same reason)."""
-    guesses, codes = (
-        connection.ops.quote_name(model._meta.db_table) for model in (WrongGuess, PhoneCode)
-    )
-    sql = f"""
+    guesses, codes = sql.tables(WrongGuess, PhoneCode)
+    statement = f"""
         SELECT count(*), min(g.at),
             count(*) FILTER (WHERE g.source = %(ip)s),
             min(g.at) FILTER (WHERE g.source = %(ip)s),
@@ -380,9 +378,9 @@ def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
         FROM {guesses} g JOIN {codes} c ON c.id = g.code_id
         WHERE c.phone_id = %(phone)s AND g.at > %(day)s
     """  # noqa: S608 - table names come from the models, values are parameters
-    params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": _param(now - DAY)}
+    params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": sql.moment(now - DAY)}
     return _aggregate(
-        sql, params, ("total", "oldest", "from_ip", "oldest_from_ip", "on_code_from_ip")
+        statement, params, ("total", "oldest", "from_ip", "oldest_from_ip", "on_code_from_ip")
     )
 
 
@@ -401,10 +399,8 @@ def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
     Raw SQL, portable (FILTER is in PostgreSQL and SQLite alike): the ORM spent three times
     longer building this aggregate than the database took to run it, on every request_code.
     """
-    messages, codes = (
-        connection.ops.quote_name(model._meta.db_table) for model in (CodeMessage, PhoneCode)
-    )
-    sql = f"""
+    messages, codes = sql.tables(CodeMessage, PhoneCode)
+    statement = f"""
         SELECT count(*), min(m.created_at),
             count(*) FILTER (WHERE m.created_at > %(hour)s),
             min(m.created_at) FILTER (WHERE m.created_at > %(hour)s),
@@ -417,23 +413,23 @@ def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
         FROM {messages} m JOIN {codes} c ON c.id = m.code_id
         WHERE c.phone_id = %(phone)s AND m.created_at > %(day)s
     """  # noqa: S608 - table names come from the models, values are parameters
-    params = {"phone": phone_id, "ip": ip, "hour": _param(now - HOUR), "day": _param(now - DAY)}
+    params = {
+        "phone": phone_id,
+        "ip": ip,
+        "hour": sql.moment(now - HOUR),
+        "day": sql.moment(now - DAY),
+    }
     names = (
         "day", "first_of_day", "hour", "first_of_hour", "ip_day", "ip_first_of_day", "ip_hour",
         "ip_first_of_hour", "ip_newest", "ip_newest_unused",
     )  # fmt: skip
-    return _aggregate(sql, params, names)
+    return _aggregate(statement, params, names)
 
 
-def _param(moment: datetime) -> Any:
-    """A datetime as the database stores it (SQLite: text in UTC), for raw SQL's parameters."""
-    return connection.ops.adapt_datetimefield_value(moment)
-
-
-def _aggregate(sql: str, params: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """The one row of aggregate statement `sql`, by `names`."""
+def _aggregate(statement: str, params: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The one row of aggregate `statement`, by `names`."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
         row = cursor.fetchone()
     return {name: _as_datetime(value) for name, value in zip(names, row, strict=True)}
 

@@ -10,6 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from referral.core import sql
 from referral.core.errors import AccountDisabled, TokenInvalid
 
 from .models import User
@@ -56,10 +57,7 @@ def _rotate_in_one_statement(old: RefreshToken) -> dict[str, str]:
     # simplejwt's own for_user without its INSERT of the outstanding token: that is below.
     new = super(BlacklistMixin, RefreshToken).for_user(User(pk=old[jwt_settings.USER_ID_CLAIM]))
     encoded = str(new)  # signed once: stored, and the answer
-    outstanding, users, blacklisted = (
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (OutstandingToken, User, BlacklistedToken)
-    )
+    outstanding, users, blacklisted = sql.tables(OutstandingToken, User, BlacklistedToken)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""

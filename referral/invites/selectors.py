@@ -7,11 +7,12 @@ from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
 from referral.accounts.models import User
+from referral.core import sql
 
 # Phones are stored in E.164 already: read them as text instead of parsing each one
 # back into a PhoneNumber (which costs more than the query for a long list).
 PHONE_AS_TEXT = Cast("phone", output_field=CharField())
-_USERS = connection.ops.quote_name(User._meta.db_table)
+(_USERS,) = sql.tables(User)
 
 
 class Profile(TypedDict):

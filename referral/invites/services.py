@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from referral.accounts.models import User
-from referral.core import ratelimit
+from referral.core import ratelimit, sql
 from referral.core.errors import (
     InviteAlreadyActivated,
     InviteCycle,
@@ -77,9 +77,9 @@ def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, boo
     """The user (None: no user `user_id`), the owner of `code` (None: no such code) and
     whether the user is in the owner's upline (a cycle), in one statement: activations run
     one at a time, and each round trip inside the lock makes the others wait."""
-    table = connection.ops.quote_name(User._meta.db_table)
+    (table,) = sql.tables(User)
     columns = "id, is_active, invited_by_id, invite_code, phone"
-    sql = f"""
+    statement = f"""
         WITH RECURSIVE upline(id) AS (
             SELECT invited_by_id FROM {table} WHERE invite_code = %s
             UNION
@@ -89,7 +89,7 @@ def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, boo
         FROM {table} WHERE id = %s OR invite_code = %s
     """  # noqa: S608 - the table name comes from the model, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [code, user_id, user_id, code])
+        cursor.execute(statement, [code, user_id, user_id, code])
         rows = cursor.fetchall()
     user = next((_Party(*row[:5]) for row in rows if row[0] == user_id), None)
     inviter = next((_Party(*row[:5]) for row in rows if row[3] == code), None)
@@ -101,7 +101,7 @@ def _record(user_id: int, inviter_id: int, now: datetime, event: Event | None) -
     its webhook event if an endpoint takes it. On PostgreSQL both are one statement, since
     activations run one at a time (see below) and each round trip makes the others wait."""
     if event is not None and connection.vendor == "postgresql":
-        table = connection.ops.quote_name(User._meta.db_table)
+        (table,) = sql.tables(User)
         return events.update_then_emit(
             event,
             update=f"UPDATE {table} SET invited_by_id = %s, invited_at = %s "  # noqa: S608 - the table name comes from the model

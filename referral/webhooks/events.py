@@ -14,6 +14,8 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from referral.core import sql
+
 from . import delivery, endpoints
 from .models import TEST_EVENT, Event
 
@@ -47,9 +49,9 @@ def write(row: Event, *, count_invitees_of: int | None = None) -> None:
     if count_invitees_of is None:
         row.save(force_insert=True)
     else:
-        sql, params = _insert_counting_invitees(row, count_invitees_of)
+        statement, params = _insert_counting_invitees(row, count_invitees_of)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(statement, params)
     transaction.on_commit(delivery.event_queued)
 
 
@@ -83,9 +85,9 @@ def update_then_emit(row: Event, *, update: str, params: list, count_invitees_of
     where every round trip lengthens the wait of every other activation."""
     insert, insert_params = _insert_counting_invitees(row, count_invitees_of, plus=1)
     # COUNT(*) makes one row even of none: HAVING keeps it only if `update` changed one.
-    sql = f"WITH changed AS ({update}) {insert} HAVING EXISTS (SELECT 1 FROM changed)"  # noqa: S608 - both parts built by our code from model table names
+    statement = f"WITH changed AS ({update}) {insert} HAVING EXISTS (SELECT 1 FROM changed)"  # noqa: S608 - both parts built by our code from model table names
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *insert_params])
+        cursor.execute(statement, [*params, *insert_params])
         written = cursor.rowcount
     if written:
         transaction.on_commit(delivery.event_queued)
@@ -97,15 +99,15 @@ def _insert_counting_invitees(row: Event, user_id: int, plus: int = 0) -> tuple[
     of `user_id`'s invitees as the INSERT reads it (in the change's transaction, so an
     invitee added earlier in it counts; `plus` adds one the same statement adds). An ORM
     count first would be a second round trip."""
-    events, users = (connection.ops.quote_name(m._meta.db_table) for m in (Event, get_user_model()))
-    sql = (
+    events, users = sql.tables(Event, get_user_model())
+    statement = (
         f"INSERT INTO {events} (id, type, body, targets, fanned_out, created_at) "  # noqa: S608 - table names from the models; values are parameters
         "SELECT %s, %s, REPLACE(%s, %s, CAST(COUNT(*) + %s AS TEXT)), %s, %s, %s "
         f"FROM {users} WHERE invited_by_id = %s"
     )
-    created_at = connection.ops.adapt_datetimefield_value(row.created_at)
+    created_at = sql.moment(row.created_at)
     params = [row.id, row.type, row.body, json.dumps(INVITEES), plus, row.targets, False]
-    return sql, [*params, created_at, user_id]
+    return statement, [*params, created_at, user_id]
 
 
 def iso(moment: datetime) -> str:
