@@ -11,7 +11,7 @@ from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from referral.core import sql
-from referral.core.errors import AccountDisabled, TokenInvalid
+from referral.core.errors import TokenInvalid, account_refusal
 
 from .models import User
 
@@ -43,10 +43,8 @@ def rotate_refresh_token(*, raw: str) -> dict[str, str]:
         return _rotate_in_one_statement(_decoded(raw))
     with transaction.atomic():
         user = _revoke(raw)
-        if user is None:
-            raise TokenInvalid()
-        if not user.is_active:
-            raise AccountDisabled()
+        if user is None or not user.is_active:
+            raise account_refusal(None if user is None else user.is_active)
     return issue_tokens(user=user)
 
 
@@ -87,9 +85,9 @@ def _rotate_in_one_statement(old: RefreshToken) -> dict[str, str]:
             },
         )
         is_active, issued = cursor.fetchone()
-    if is_active is False:
-        raise AccountDisabled()
-    if not issued:  # unknown, or revoked already (perhaps a moment ago by a parallel call)
+    if not is_active:  # None: no such token, or its user is gone
+        raise account_refusal(is_active)
+    if not issued:  # revoked already (perhaps a moment ago by a parallel call)
         raise TokenInvalid()
     return {"access": str(new.access_token), "refresh": encoded}
 
