@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.abuse import risk
@@ -172,7 +173,8 @@ def verify_code(
             raise CodeInvalid()
         if current.expires_at <= now:
             raise CodeExpired()
-        if failures["on_code_from_ip"] >= settings.OTP_MAX_ATTEMPTS:
+        tries_left = _tries_left(failures["on_code_from_ip"], failures["code_sent_to_ip"])
+        if tries_left <= 0:
             raise TooManyAttempts()
 
         error: DomainError | None = None
@@ -189,8 +191,7 @@ def verify_code(
                     current.phone_id,
                     failures["total"] + 1,
                 )
-            used_up = failures["on_code_from_ip"] + 1 >= settings.OTP_MAX_ATTEMPTS
-            error = TooManyAttempts() if used_up else CodeInvalid()
+            error = TooManyAttempts() if tries_left <= 1 else CodeInvalid()
     if error is not None:
         raise error
     return user, created
@@ -298,7 +299,7 @@ def code_state(*, phone: str, ip: str, now: datetime) -> CodeState:
     resend_at = _resend_at(_sent_recently(current.phone_id, ip, now), now, lambda: current)
     return CodeState(
         expires_in=max(0, math.ceil((current.expires_at - now).total_seconds())),
-        attempts_left=max(0, settings.OTP_MAX_ATTEMPTS - current.wrong_from_ip),
+        attempts_left=max(0, _tries_left(current.wrong_from_ip, current.sent_to_ip)),
         resend_in=_seconds_until(resend_at, now) if resend_at else 0,
     )
 
@@ -335,53 +336,67 @@ def _new_code(guard: _Guard, code: str, now: datetime) -> PhoneCode:
 
 class _WrongFromIp(TypedDict):
     wrong_from_ip: int
+    sent_to_ip: int
 
 
 def _newest_code(
     codes: QuerySet[PhoneCode], ip: str
 ) -> "WithAnnotations[PhoneCode, _WrongFromIp] | None":
-    """The newest of `codes`, with the number of wrong guesses `ip` made at it."""
+    """The newest of `codes`, with the wrong guesses `ip` made at it and its SMS `ip` asked for."""
     return (
-        codes.annotate(wrong_from_ip=Count("wrong_guesses", filter=Q(wrong_guesses__source=ip)))
+        codes.annotate(
+            wrong_from_ip=_count(WrongGuess.objects.filter(code=OuterRef("pk"), source=ip)),
+            sent_to_ip=_count(CodeMessage.objects.filter(code=OuterRef("pk"), source=ip)),
+        )
         .order_by("-created_at", "-id")
         .first()
     )
 
 
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    """The number of `rows` (a correlated subquery), for one annotation among several."""
+    return Coalesce(Subquery(rows.order_by().values("code").annotate(n=Count("pk")).values("n")), 0)
+
+
+def _tries_left(wrong: int, sent: int) -> int:
+    """Guesses an address still has at a code: OTP_MAX_ATTEMPTS for each SMS of it that the
+    address asked for (a test number's code has none, and gets one share). Asking again
+    gives more tries at the same code instead of a new code that would replace the one
+    the owner is typing; the address's LOGIN_FAILURES_PER_IP still bound its guesses."""
+    return settings.OTP_MAX_ATTEMPTS * max(1, sent) - wrong
+
+
 def _code_to_send(guard: _Guard, ip: str, now: datetime, *, sent_today: int) -> PhoneCode:
-    """The current code while it has half its life left and `ip` may still guess it.
+    """The current code while it has half its life left (even when `ip` spent its tries at it:
+    the SMS goes to the owner, and _tries_left gives `ip` more).
 
     With no SMS today there is none to look for: a code lives at most an hour
     (OTP_TTL_SECONDS), and each one went out by SMS when it was made."""
     current = _newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip) if sent_today else None
     fresh_until = now + timedelta(seconds=settings.OTP_TTL_SECONDS / 2)
-    if (
-        current is not None
-        and current.used_at is None
-        and current.expires_at >= fresh_until
-        and current.wrong_from_ip < settings.OTP_MAX_ATTEMPTS
-    ):
+    if current is not None and current.used_at is None and current.expires_at >= fresh_until:
         return current
     code = f"{secrets.randbelow(10**settings.OTP_LENGTH):0{settings.OTP_LENGTH}d}"
     return _new_code(guard, code, now)
 
 
 def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
-    """One statement: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`
-    (raw and portable, as _sent_recently, and for the same reason)."""
-    guesses, codes = sql.tables(WrongGuess, PhoneCode)
+    """One statement: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`,
+    with the SMS of `code` that `ip` asked for (raw and portable, as _sent_recently, and for
+    the same reason)."""
+    guesses, codes, messages = sql.tables(WrongGuess, PhoneCode, CodeMessage)
     statement = f"""
         SELECT count(*), min(g.at),
             count(*) FILTER (WHERE g.source = %(ip)s),
             min(g.at) FILTER (WHERE g.source = %(ip)s),
-            count(*) FILTER (WHERE g.source = %(ip)s AND g.code_id = %(code)s)
+            count(*) FILTER (WHERE g.source = %(ip)s AND g.code_id = %(code)s),
+            (SELECT count(*) FROM {messages} m WHERE m.code_id = %(code)s AND m.source = %(ip)s)
         FROM {guesses} g JOIN {codes} c ON c.id = g.code_id
         WHERE c.phone_id = %(phone)s AND g.at > %(day)s
     """  # noqa: S608 - table names come from the models, values are parameters
     params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": sql.moment(now - DAY)}
-    return _aggregate(
-        statement, params, ("total", "oldest", "from_ip", "oldest_from_ip", "on_code_from_ip")
-    )
+    names = ("total", "oldest", "from_ip", "oldest_from_ip", "on_code_from_ip", "code_sent_to_ip")
+    return _aggregate(statement, params, names)
 
 
 def _ensure_may_guess(failures: dict[str, Any], now: datetime) -> None:
@@ -459,7 +474,7 @@ def _resend_at(
     if resend_at <= now:
         return None
     current = newest_code()
-    if current is not None and current.wrong_from_ip >= settings.OTP_MAX_ATTEMPTS:
+    if current is not None and _tries_left(current.wrong_from_ip, current.sent_to_ip) <= 0:
         return None
     return resend_at
 

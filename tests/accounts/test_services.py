@@ -91,7 +91,7 @@ def test_cooldown_ends_once_the_address_has_spent_its_guesses(request_code, now)
 
     second = request_code(now=now + timedelta(seconds=10))
 
-    assert PhoneCode.objects.count() == 2
+    assert len(sms.outbox) == 2  # the same code again (finding 13), with five more tries
     services.verify_code(phone=PHONE, ip=IP, code=second, now=now + timedelta(seconds=11))
 
 
@@ -378,16 +378,36 @@ def test_a_strangers_wrong_guesses_leave_the_owners_code_working(request_code, n
     assert created and str(user.phone) == PHONE
 
 
-def test_an_address_that_used_up_its_guesses_gets_a_new_code_when_it_asks(request_code, now):
+def test_an_address_that_used_up_its_guesses_gets_the_code_again_with_five_more(
+    request_code, now
+):
     first = request_code(now=now)
     for _ in range(5):
         guess_wrong(now, ip=IP)
 
     second = request_code(now=now + timedelta(seconds=61))
 
-    assert PhoneCode.objects.count() == 2
+    assert second == first and PhoneCode.objects.count() == 1
+    assert services.code_state(phone=PHONE, ip=IP, now=now).attempts_left == 5
     services.verify_code(phone=PHONE, ip=IP, code=second, now=now + timedelta(seconds=62))
-    assert first  # the first code went to the phone too
+
+
+def test_finding_13_a_strangers_request_after_spent_guesses_keeps_the_owners_code(
+    request_code, now
+):
+    """Issue 21, finding 13: five wrong guesses lifted the stranger's resend wait, and its
+    request_code then replaced the code the owner was typing."""
+    code = request_code(now=now, ip=OWNER)
+    for _ in range(5):
+        guess_wrong(now)
+
+    request_code(now=now + timedelta(seconds=10), ip=STRANGER)
+
+    user, created = services.verify_code(
+        phone=PHONE, ip=OWNER, code=code, now=now + timedelta(seconds=20)
+    )
+    assert created and str(user.phone) == PHONE
+    assert PhoneCode.objects.count() == 1  # the stranger's SMS carried the owner's code
 
 
 def test_ten_wrong_codes_from_one_address_pause_only_that_address(request_code, now):
