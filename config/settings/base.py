@@ -285,6 +285,8 @@ SMS_RISK_WINDOW_SECONDS = whole("SMS_RISK_WINDOW_SECONDS", 3600, low=60, high=7 
 SMS_RISK_MIN_SENT = whole("SMS_RISK_MIN_SENT", 4, low=1)
 SMS_RISK_CONVERSION = number("SMS_RISK_CONVERSION", 0.3, low=0, high=1)
 SMS_RISK_BLOCK_MIN_SENT = whole("SMS_RISK_BLOCK_MIN_SENT", 8, low=1)
+# A prefix holds 10,000 people's numbers: its block takes more evidence than an address's.
+SMS_RISK_PREFIX_BLOCK_MIN_SENT = whole("SMS_RISK_PREFIX_BLOCK_MIN_SENT", 20, low=1)
 SMS_RISK_BLOCK_CONVERSION = number("SMS_RISK_BLOCK_CONVERSION", 0.1, low=0, high=1)
 SMS_RISK_BLOCK_SECONDS = whole("SMS_RISK_BLOCK_SECONDS", 3600, low=60, high=7 * 24 * 3600)
 SMS_RISK_BURST = whole("SMS_RISK_BURST", 3, low=2)
@@ -295,6 +297,7 @@ SMS_CHALLENGE_MAX_DIFFICULTY = whole(
 )
 SMS_CHALLENGE_TTL_SECONDS = whole("SMS_CHALLENGE_TTL_SECONDS", 300, low=30, high=3600)
 SMS_BUDGET_CHALLENGE_SHARE = number("SMS_BUDGET_CHALLENGE_SHARE", 0.8, low=0, high=1)
+SMS_BUDGET_OVERFLOW_PER_NETWORK = whole("SMS_BUDGET_OVERFLOW_PER_NETWORK", 3, low=0, high=1000)
 SMS_BUDGET_NOTIFIER = env.str("SMS_BUDGET_NOTIFIER", default="referral.abuse.budgets.notify_admins")
 SMS_BUDGETS = parse_budgets(
     env.str("SMS_BUDGETS", default=",".join(f"{r}:1000" for r in PHONE_ALLOWED_REGIONS))
@@ -303,14 +306,19 @@ require_below(
     "SMS_RISK_MIN_SENT", "SMS_RISK_BLOCK_MIN_SENT", "a prefix is challenged before it is blocked."
 )
 require_below(
+    "SMS_RISK_MIN_SENT",
+    "SMS_RISK_PREFIX_BLOCK_MIN_SENT",
+    "a prefix is challenged before it is blocked.",
+)
+require_below(
     "SMS_RISK_BLOCK_CONVERSION",
     "SMS_RISK_CONVERSION",
     "a prefix is challenged before it is blocked.",
 )
 if sum(v for k, v in SMS_BUDGETS.items() if not k.startswith("+")) >= SMS_DAILY_BUDGET:
     raise ImproperlyConfigured(
-        "SMS_DAILY_BUDGET must be more than the countries' SMS_BUDGETS together: past a "
-        "country's budget, numbers that logged in before still get codes."
+        "SMS_DAILY_BUDGET must be more than the countries' SMS_BUDGETS together: it is the "
+        "last resort, past every country's budget."
     )
 # Crockford base32; overridable only so that tests can force collisions.
 INVITE_CODE_ALPHABET = env.str("INVITE_CODE_ALPHABET", default="0123456789ABCDEFGHJKMNPQRSTVWXYZ")

@@ -1,7 +1,9 @@
-"""Daily SMS budgets per country and per number prefix (SMS_BUDGETS), with alerts.
+"""Daily SMS budgets per country and per number prefix (SMS_BUDGETS) and the global one
+(SMS_DAILY_BUDGET, named `global`), with alerts.
 
-A budget's day is the UTC day, as for SMS_DAILY_BUDGET. The counters live in the
-shared cache; they are read with the risk signals and bumped when a code is sent.
+A budget's day is the UTC day. The counters live in the shared cache; they are read
+with the risk signals and bumped when a code is sent. A spent budget refuses no number
+by itself: referral.abuse.risk rations what each network still gets past it.
 """
 
 import logging
@@ -19,13 +21,22 @@ DAY = 24 * 3600
 ALERT_PERCENTS = (50, 80, 100)
 
 
+GLOBAL = "global"
+
+
+def configured() -> dict[str, int]:
+    """Every budget by name: SMS_BUDGETS, then the global last resort."""
+    return {**settings.SMS_BUDGETS, GLOBAL: settings.SMS_DAILY_BUDGET}
+
+
 def applying(phone: str) -> dict[str, int]:
-    """The budgets `phone` spends: its country's and those of prefixes it starts with."""
+    """The budgets `phone` spends: its country's, those of prefixes it starts with, and the
+    global one."""
     country = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
     return {
         name: limit
-        for name, limit in settings.SMS_BUDGETS.items()
-        if name == country or (name.startswith("+") and phone.startswith(name))
+        for name, limit in configured().items()
+        if name in (country, GLOBAL) or (name.startswith("+") and phone.startswith(name))
     }
 
 
@@ -81,6 +92,7 @@ def notify_admins(*, budget: str, percent: int, used: int, limit: int) -> None:
     mail_admins(
         f"SMS budget {budget} at {percent}%",
         f"{used} of the {limit} SMS of today's budget {budget} are spent.\n"
-        "At 80 % new numbers are challenged; at 100 % only numbers that logged in before "
-        "get codes until midnight UTC.",
+        "At 80 % new numbers are challenged; past 100 % each network that has not converted "
+        "gets SMS_BUDGET_OVERFLOW_PER_NETWORK more, behind the hardest challenge, until "
+        "midnight UTC (README, SMS pumping).",
     )

@@ -100,12 +100,11 @@ def blocks_in_force(*, now: datetime) -> list[Rule]:
 
 
 def budgets_used(*, now: datetime) -> list[tuple[str, int, int]]:
-    """(budget, SMS counted today, limit) for each of SMS_BUDGETS."""
-    keys = {name: budgets.cache_key(name, now) for name in settings.SMS_BUDGETS}
+    """(budget, SMS counted today, limit) for each of SMS_BUDGETS and the global one."""
+    limits = budgets.configured()
+    keys = {name: budgets.cache_key(name, now) for name in limits}
     cached = counters.read(keys.values())
-    return [
-        (name, cached.get(keys[name], 0), limit) for name, limit in settings.SMS_BUDGETS.items()
-    ]
+    return [(name, cached.get(keys[name], 0), limit) for name, limit in limits.items()]
 
 
 def _country(number: str) -> str:

@@ -5,9 +5,12 @@ The signals are counters in the shared cache, all read in one round trip:
   address and of its network (/24, or /48 for IPv6), over a sliding window;
 - new numbers asked for in one block of 100 numbers (sequential pumping);
 - challenges shown in the prefix and never solved;
-- the share of the day's budget (country or prefix) already used.
-A number with an account is "returning" and low risk: prefix and budget signals never
-touch it. Operator rules come first (README "SMS pumping").
+- the share of the day's budget (country, prefix or global) already used, and what the
+  client's network got past a spent budget.
+The answer never depends on whether the number has an account (that would tell a
+stranger who is registered): a refusal answers a returning number as it would a new
+one, and the returning number's SMS goes out all the same. Operator rules come first
+(README "SMS pumping").
 """
 
 import dataclasses
@@ -16,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -82,6 +85,10 @@ class Rate:
     def below(self, conversion: float, *, sent_at_least: int) -> bool:
         return self.sent >= sent_at_least and self.verified < conversion * self.sent
 
+    def converts(self) -> bool:
+        """A good history: something converted, at SMS_RISK_CONVERSION or better."""
+        return self.verified >= 1 and self.verified >= settings.SMS_RISK_CONVERSION * self.sent
+
 
 @dataclass(frozen=True)
 class Signals:
@@ -89,9 +96,11 @@ class Signals:
     source: Rate
     network: Rate
     burst: float
-    unsolved: float
+    unsolved: float  # others' challenges: a number's own never raises its own level
     budget_used: float
     rules: list[rules.Active]
+    past_budget: float = 0  # SMS the client's network got today past a spent budget
+    asked_before: bool = False  # this number was counted in its prefix this window
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,8 @@ class Assessment:
     difficulty: int = 0  # the challenge's maxNumber, when elevated
     refusal: DomainError | None = None  # raised when blocked
     block: tuple[str, str] | None = None  # (kind, value) to block automatically
+    sends_anyway: bool = False  # refused, but a returning number's SMS still goes out
+    past_budget: bool = False  # sent past a spent budget: counts in the network's ration
 
 
 def screen(ask: Ask, *, solution: str | None) -> Assessment:
@@ -143,24 +154,31 @@ def screen(ask: Ask, *, solution: str | None) -> Assessment:
 
 
 def assess(ask: Ask, signals: Signals) -> Assessment:
-    """The level of `ask` given `signals`; pure, so every rule is tested with made-up signals."""
+    """The level of `ask` given `signals`; pure, so every rule is tested with made-up signals.
+
+    Whether the number has an account changes no answer, only what happens behind a
+    refusal (`sends_anyway`) and whether it renews a block (only new numbers' traffic does).
+    """
     applying = rules.matching(signals.rules, phone=ask.phone, source=ask.source, now=ask.now)
     for rule in applying:
         if rule.action == Rule.Action.DENY and not rule.automatic:
             return _blocked(rule.kind, ("operator",), ask.now, until=rule.expires_at)
     allowed = {rule.kind for rule in applying if rule.action == Rule.Action.ALLOW}
     blocked = {rule.kind: rule for rule in applying if rule.automatic}
-    new = not ask.returning
+    refused = partial(_blocked, now=ask.now, sends_anyway=ask.returning)
+    renews = not ask.returning and not signals.asked_before  # pumping asks new numbers
     reasons: list[str] = []
     risk = settings.SMS_RISK
 
-    if risk and new and Rule.Kind.PREFIX not in allowed:
+    if risk and Rule.Kind.PREFIX not in allowed:
         if Rule.Kind.PREFIX in blocked:
-            return _still_blocked(blocked[Rule.Kind.PREFIX], ask.now)
+            return _still_blocked(blocked[Rule.Kind.PREFIX], ask, renews=renews)
         if signals.prefix.below(
-            settings.SMS_RISK_BLOCK_CONVERSION, sent_at_least=settings.SMS_RISK_BLOCK_MIN_SENT
+            settings.SMS_RISK_BLOCK_CONVERSION,
+            sent_at_least=settings.SMS_RISK_PREFIX_BLOCK_MIN_SENT,
         ):
-            return _blocked(Rule.Kind.PREFIX, ("prefix_conversion",), ask.now, block=ask.prefix)
+            block = ask.prefix if renews else None
+            return refused(Rule.Kind.PREFIX, ("prefix_conversion",), block=block)
         if signals.prefix.below(
             settings.SMS_RISK_CONVERSION, sent_at_least=settings.SMS_RISK_MIN_SENT
         ):
@@ -172,29 +190,21 @@ def assess(ask: Ask, signals: Signals) -> Assessment:
 
     if risk and Rule.Kind.SOURCE not in allowed:
         # Only the very address is blocked; its wider network is at most challenged.
-        source_rule = blocked.get(Rule.Kind.SOURCE)
-        collapsed = signals.source.below(
+        if Rule.Kind.SOURCE in blocked:
+            return _still_blocked(blocked[Rule.Kind.SOURCE], ask, renews=True)
+        if signals.source.below(
             settings.SMS_RISK_BLOCK_CONVERSION, sent_at_least=settings.SMS_RISK_BLOCK_MIN_SENT
-        )
-        if source_rule is not None or collapsed:
-            if not new:  # a person who logged in before is challenged, never refused
-                reasons.append("source_blocked")
-            elif source_rule is not None:
-                return _still_blocked(source_rule, ask.now)
-            else:
-                return _blocked(Rule.Kind.SOURCE, ("source_conversion",), ask.now, block=ask.source)
+        ):
+            return refused(Rule.Kind.SOURCE, ("source_conversion",), block=ask.source)
         at_least = settings.SMS_RISK_MIN_SENT
         if signals.source.below(settings.SMS_RISK_CONVERSION, sent_at_least=at_least):
             reasons.append("source_conversion")
-        if new and signals.network.below(settings.SMS_RISK_CONVERSION, sent_at_least=at_least):
+        if signals.network.below(settings.SMS_RISK_CONVERSION, sent_at_least=at_least):
             reasons.append("network_conversion")
 
-    if new and signals.budget_used >= 1:
-        retry = budgets.seconds_until_tomorrow(ask.now)
-        return Assessment(
-            Level.BLOCKED, ("budget_spent",), refusal=SmsBudgetExhausted(retry_after=retry)
-        )
-    if risk and new and signals.budget_used >= settings.SMS_BUDGET_CHALLENGE_SHARE:
+    if signals.budget_used >= 1:
+        return _past_budget(ask, signals)
+    if risk and signals.budget_used >= settings.SMS_BUDGET_CHALLENGE_SHARE:
         reasons.append("budget")
 
     if not reasons:
@@ -206,14 +216,38 @@ def assess(ask: Ask, signals: Signals) -> Assessment:
     return Assessment(Level.ELEVATED, tuple(reasons), difficulty=difficulty)
 
 
+def _past_budget(ask: Ask, signals: Signals) -> Assessment:
+    """A budget of the number is spent: the traffic that spent it never converted, so it
+    must not refuse the people who come next. A network with a good history (its address,
+    its network or the number's prefix converts) is served behind the hardest challenge;
+    any other network gets SMS_BUDGET_OVERFLOW_PER_NETWORK more SMS today, then 503."""
+    good = any(rate.converts() for rate in (signals.source, signals.network, signals.prefix))
+    if not good and signals.past_budget >= settings.SMS_BUDGET_OVERFLOW_PER_NETWORK:
+        refusal = SmsBudgetExhausted(retry_after=budgets.seconds_until_tomorrow(ask.now))
+        return Assessment(
+            Level.BLOCKED, ("budget_spent",), refusal=refusal, sends_anyway=ask.returning
+        )
+    if not settings.SMS_RISK:
+        return Assessment(Level.NORMAL, past_budget=True)
+    return Assessment(
+        Level.ELEVATED,
+        ("budget_spent",),
+        difficulty=settings.SMS_CHALLENGE_MAX_DIFFICULTY,
+        past_budget=True,
+    )
+
+
 def gather(ask: Ask) -> Signals:
     """Every signal of `ask`: the counters, budgets and rules in one cache round trip."""
     windows = {name: _window(name, key, ask.now) for name, key in _series(ask).items()}
     own_budgets = ask.budgets
     budget_keys = [budgets.cache_key(name, ask.now) for name in own_budgets]
+    marks = {name: _once_key(name, ask.phone) for name in ("shown", "solved", "prefix_sent")}
+    past_budget = _past_budget_key(ask)
     cached = counters.read(
         [key for current, previous, _ in windows.values() for key in (current, previous)]
         + budget_keys
+        + [*marks.values(), past_budget]
         + rules.cache_keys()
     )
 
@@ -221,24 +255,29 @@ def gather(ask: Ask) -> Signals:
         current, previous, weight = windows[name]
         return cached.get(current, 0) + cached.get(previous, 0) * weight
 
+    own_unsolved = marks["shown"] in cached and marks["solved"] not in cached
     return Signals(
         prefix=Rate(count("prefix_sent"), count("prefix_verified")),
         source=Rate(count("source_sent"), count("source_verified")),
         network=Rate(count("network_sent"), count("network_verified")),
         burst=count("burst"),
-        unsolved=count("shown") - count("solved"),
+        unsolved=count("shown") - count("solved") - own_unsolved,
         budget_used=budgets.share_used(own_budgets, cached, now=ask.now),
         rules=rules.from_cache(cached, now=ask.now),
+        past_budget=cached.get(past_budget, 0),
+        asked_before=marks["prefix_sent"] in cached,
     )
 
 
-def record_sent(ask: Ask) -> None:
+def record_sent(ask: Ask, verdict: Assessment) -> None:
     """An SMS went out for `ask`: count it for conversion, bursts and budgets (the source
-    counts every SMS; the prefix and the block of 100 each number once). The source's, the
-    network's and the budgets' counters are bumped in one round trip."""
+    counts every SMS; the prefix and the block of 100 each number once), and in the
+    network's ration when it went past a spent budget. The source's, the network's and
+    the budgets' counters are bumped in one round trip."""
     windows = _windows(ask, "source_sent", "network_sent")
-    used = counters.bump({**windows, **budgets.counters_today(ask.budgets, ask.now)})
-    budgets.record_sent(ask.budgets, used[len(windows) :])
+    ration = {_past_budget_key(ask): 2 * DAY} if verdict.past_budget else {}
+    used = counters.bump({**windows, **ration, **budgets.counters_today(ask.budgets, ask.now)})
+    budgets.record_sent(ask.budgets, used[len(windows) + len(ration) :])
     _bump_once_per_number(ask, "prefix_sent", "burst")
 
 
@@ -260,6 +299,7 @@ def _blocked(
     *,
     until: datetime | None = None,
     block: str | None = None,
+    sends_anyway: bool = False,
 ) -> Assessment:
     seconds = (
         max(1, int((until - now).total_seconds())) if until else settings.SMS_RISK_BLOCK_SECONDS
@@ -270,20 +310,24 @@ def _blocked(
         reasons,
         refusal=error(retry_after=seconds),
         block=(kind, block) if block else None,
+        sends_anyway=sends_anyway,
     )
 
 
-def _still_blocked(rule: rules.Active, now: datetime) -> Assessment:
-    """An automatic block in force; renewed once half spent, so it lasts while the traffic
-    that caused it goes on, and expires SMS_RISK_BLOCK_SECONDS after it stops."""
+def _still_blocked(rule: rules.Active, ask: Ask, *, renews: bool) -> Assessment:
+    """An automatic block in force; renewed once half spent by traffic that `renews` (for a
+    prefix: new numbers asked for the first time), so it lasts while the pumping that caused
+    it goes on, and expires SMS_RISK_BLOCK_SECONDS after it stops: a real person's retries
+    and returning numbers never keep it up."""
     assert rule.expires_at is not None  # noqa: S101 - automatic blocks expire (a constraint)
-    renew = rule.expires_at - now < timedelta(seconds=settings.SMS_RISK_BLOCK_SECONDS / 2)
+    half_spent = rule.expires_at - ask.now < timedelta(seconds=settings.SMS_RISK_BLOCK_SECONDS / 2)
     return _blocked(
         rule.kind,
         (f"{rule.kind}_blocked",),
-        now,
+        ask.now,
         until=rule.expires_at,
-        block=rule.value if renew else None,
+        block=rule.value if half_spent and renews else None,
+        sends_anyway=ask.returning,
     )
 
 
@@ -325,10 +369,18 @@ def _bump(ask: Ask, *names: str) -> None:
     counters.bump(_windows(ask, *names))
 
 
+def _once_key(name: str, phone: str) -> str:
+    return f"abuse:{name}:{phone}"
+
+
+def _past_budget_key(ask: Ask) -> str:
+    return today(f"past_budget:{ask.network}", ask.now)
+
+
 def _bump_once_per_number(ask: Ask, *names: str) -> None:
     """Count `ask.phone` in the prefix's series at most once per window: nobody can spoil
     a prefix by asking for one number again and again. Bursts count new numbers only."""
-    if cache.add(f"abuse:{names[0]}:{ask.phone}", 1, settings.SMS_RISK_WINDOW_SECONDS):
+    if cache.add(_once_key(names[0], ask.phone), 1, settings.SMS_RISK_WINDOW_SECONDS):
         _bump(ask, *(n for n in names if n != "burst" or not ask.returning))
 
 

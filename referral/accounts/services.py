@@ -26,7 +26,6 @@ from referral.core.errors import (
     InviteNotNewUser,
     PhoneLocked,
     PhonePaused,
-    SmsBudgetExhausted,
     Throttled,
     TooManyAttempts,
 )
@@ -45,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-DAY_SECONDS = 24 * 3600
 
 
 def request_code(
@@ -67,14 +65,23 @@ def request_code(
         if test_code:  # a test number gets its fixed code and no SMS: nothing to limit
             _new_code(guard, test_code, now)
             return
-        sent = _ensure_can_send(guard, ip, now)
+        # The risk verdict comes before the sending limits, and a refusal answers a
+        # returning number as a new one (its SMS goes out behind it, if the limits let
+        # it): neither the refusal nor a cooldown it started may tell who is registered.
         ask = risk.Ask(phone=phone, source=ip, returning=guard.returning, now=now)
         verdict = risk.screen(ask, solution=altcha)
         if verdict.refusal is None:
+            sent = _ensure_can_send(guard, ip, now)
+        elif verdict.sends_anyway:
+            sent = _may_send(guard, ip, now)
+        else:
+            sent = None
+        if sent is not None:
             _queue_sms(guard, ip, now, language or settings.LANGUAGE_CODE, sent_today=sent["day"])
+    if sent is not None:
+        risk.record_sent(ask, verdict)
     if verdict.refusal is not None:
         raise verdict.refusal  # after the commit: an automatic block made on the way stays
-    risk.record_sent(ask)
 
 
 class _Guard(NamedTuple):
@@ -121,15 +128,6 @@ def _phone_locked(phone: str) -> _Guard:
 
 
 def _queue_sms(guard: _Guard, ip: str, now: datetime, language: str, *, sent_today: int) -> None:
-    # Last, so that refused requests spend none of it. A counter, not a count of the
-    # ledger, so that it costs the same at any volume.
-    ratelimit.hit(
-        "sms:budget",
-        limit=settings.SMS_DAILY_BUDGET,
-        window=DAY_SECONDS,
-        now=now,
-        error=SmsBudgetExhausted,
-    )
     code = _code_to_send(guard, ip, now, sent_today=sent_today)
     # The SMS is queued by this very row (an outbox): it commits with the code or not at all.
     message = CodeMessage.objects.create(
@@ -477,6 +475,14 @@ def _resend_at(
     if current is not None and _tries_left(current.wrong_from_ip, current.sent_to_ip) <= 0:
         return None
     return resend_at
+
+
+def _may_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any] | None:
+    """_ensure_can_send's counts when the limits let an SMS go out; None when they do not."""
+    try:
+        return _ensure_can_send(guard, ip, now)
+    except Throttled:
+        return None
 
 
 def _ensure_can_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any]:

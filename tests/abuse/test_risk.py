@@ -92,14 +92,29 @@ def test_just_below_each_threshold_is_normal(changes):
     "changes",
     [
         {"prefix": Rate(sent=11, verified=0)},
+        {"prefix": Rate(sent=30, verified=0)},
         {"burst": 50},
         {"unsolved": 100},
         {"budget_used": 0.99},
         {"rules": [rule("prefix", "+7999", automatic=True)]},
     ],
 )
-def test_a_returning_number_never_sees_prefix_or_budget_signals(changes):
-    assert risk.assess(ask(returning=True), signals(**changes)).level == Level.NORMAL
+def test_a_returning_number_gets_the_answer_a_new_one_gets_and_its_sms_behind_a_refusal(
+    changes,
+):
+    """Issue 21, finding 14: the answer must not tell a registered number from a new one."""
+    new = risk.assess(ask(), signals(**changes))
+    returning = risk.assess(ask(returning=True), signals(**changes))
+
+    assert new.level != Level.NORMAL
+    assert (returning.level, returning.reasons, returning.difficulty) == (
+        new.level,
+        new.reasons,
+        new.difficulty,
+    )
+    assert type(returning.refusal) is type(new.refusal)
+    assert returning.sends_anyway is (new.refusal is not None and new.level == Level.BLOCKED)
+    assert not new.sends_anyway
 
 
 def test_difficulty_doubles_with_each_reason_up_to_the_cap():
@@ -110,8 +125,10 @@ def test_difficulty_doubles_with_each_reason_up_to_the_cap():
     assert risk.assess(ask(), four).difficulty == 100_000  # the cap
 
 
-def test_a_collapsed_prefix_is_blocked_for_new_numbers_and_the_block_recorded():
-    result = risk.assess(ask(), signals(prefix=Rate(sent=12, verified=1)))
+def test_a_collapsed_prefix_is_blocked_and_the_block_recorded():
+    assert risk.assess(ask(), signals(prefix=Rate(sent=19, verified=1))).level == Level.ELEVATED
+
+    result = risk.assess(ask(), signals(prefix=Rate(sent=24, verified=1)))
 
     assert result.level == Level.BLOCKED
     assert isinstance(result.refusal, errors.PrefixBlocked)
@@ -119,16 +136,15 @@ def test_a_collapsed_prefix_is_blocked_for_new_numbers_and_the_block_recorded():
     assert result.block == ("prefix", "+7999123")
 
 
-def test_a_collapsed_source_is_blocked_for_new_numbers_but_only_challenges_a_returning_one():
+def test_a_collapsed_source_is_blocked_for_every_number_and_a_returning_one_gets_its_sms():
     bad = signals(source=Rate(sent=12, verified=0))
 
     blocked = risk.assess(ask(), bad)
     returning = risk.assess(ask(returning=True), bad)
 
     assert isinstance(blocked.refusal, errors.SourceBlocked)
-    assert blocked.block == ("source", IP)
-    assert returning.level == Level.ELEVATED
-    assert returning.reasons == ("source_blocked", "source_conversion")
+    assert blocked.block == returning.block == ("source", IP)
+    assert isinstance(returning.refusal, errors.SourceBlocked) and returning.sends_anyway
 
 
 def test_a_collapsed_network_is_challenged_never_blocked():
@@ -189,8 +205,10 @@ def test_an_operators_allow_silences_the_signals_of_its_kind():
     assert risk.assess(ask(), bad_source).level == Level.NORMAL
 
 
-def test_a_spent_budget_refuses_new_numbers_until_midnight_utc():
-    result = risk.assess(ask(), signals(budget_used=1.0))
+def test_a_spent_budget_refuses_a_network_past_its_ration_until_midnight_utc():
+    assert risk.assess(ask(), signals(budget_used=1.0, past_budget=2)).level == Level.ELEVATED
+
+    result = risk.assess(ask(), signals(budget_used=1.0, past_budget=3))
 
     assert isinstance(result.refusal, errors.SmsBudgetExhausted)
     assert result.refusal.retry_after == 12 * 3600
@@ -202,7 +220,10 @@ def test_with_the_signals_off_only_rules_and_budgets_apply(settings):
     assert (
         risk.assess(ask(), signals(prefix=Rate(99, 0), burst=9, budget_used=0.9)).level == "normal"
     )
-    assert risk.assess(ask(), signals(budget_used=1)).level == Level.BLOCKED
+    assert risk.assess(ask(), signals(budget_used=1, past_budget=3)).level == Level.BLOCKED
+    assert risk.assess(ask(), signals(budget_used=1)) == risk.Assessment(
+        Level.NORMAL, past_budget=True
+    )
     assert risk.assess(ask(), signals(rules=[rule("prefix", "+7")])).level == Level.BLOCKED
 
 
@@ -242,13 +263,13 @@ def pump(send, numbers, *, now=NOW, ip=lambda n: f"198.51.{n % 200}.{n % 250 + 1
     return outcomes
 
 
-def test_numbers_in_a_row_are_challenged_from_the_fourth_and_the_prefix_blocked_at_eight(send):
+def test_numbers_in_a_row_are_challenged_from_the_fourth_and_the_prefix_blocked_at_twenty(send):
     outcomes = pump(send, [f"+7999555{n:04d}" for n in range(40)])
 
     assert outcomes[:3] == ["sent"] * 3
-    assert outcomes[3:8] == ["solved"] * 5
-    assert outcomes[8:] == ["prefix_blocked"] * 32
-    assert CodeMessage.objects.count() == 8
+    assert outcomes[3:20] == ["solved"] * 17
+    assert outcomes[20:] == ["prefix_blocked"] * 20
+    assert CodeMessage.objects.count() == 20
     block = Rule.objects.get()
     assert (block.kind, block.value, block.action, block.automatic) == (
         "prefix",
@@ -256,14 +277,15 @@ def test_numbers_in_a_row_are_challenged_from_the_fourth_and_the_prefix_blocked_
         "deny",
         True,
     )
-    assert block.expires_at == NOW + timedelta(seconds=8 + 3600)
+    assert block.expires_at == NOW + timedelta(seconds=20 + 3600)
 
 
-def test_a_block_expires_by_itself_and_a_returning_number_is_never_refused(send):
-    pump(send, [f"+7999555{n:04d}" for n in range(20)])
+def test_a_block_expires_by_itself_and_a_returning_number_gets_its_sms_behind_it(send):
+    pump(send, [f"+7999555{n:04d}" for n in range(30)])
     make_user(phone="+79995559999")
 
-    send("+79995559999", now=NOW + timedelta(minutes=1))  # an account: served during the block
+    with pytest.raises(errors.PrefixBlocked):  # answered as any number, and served
+        send("+79995559999", now=NOW + timedelta(minutes=1))
     with pytest.raises(errors.PrefixBlocked):
         send("+79995550100", now=NOW + timedelta(minutes=59))
     later = NOW + timedelta(hours=3)  # the block and the window are over
@@ -345,26 +367,22 @@ def small_budget(settings):
     settings.ADMINS = [("ops", "ops@example.com")]
 
 
-def test_a_country_budget_challenges_new_numbers_at_80_percent_and_refuses_them_at_100(
-    send, small_budget
-):
+def test_a_country_budget_challenges_at_80_percent_and_hardest_past_100(send, small_budget):
     spread = [f"+7999{n}12{n}456" for n in range(1, 10)] + ["+79990120456"]
     outcomes = pump(send, spread, ip=lambda n: f"192.0.{n}.1")
     make_user(phone="+79998887766")
 
     assert outcomes == ["sent"] * 8 + ["solved"] * 2
-    with pytest.raises(errors.SmsBudgetExhausted) as spent:
-        send("+79993334455", ip="192.0.2.99")
-    send("+79998887766", ip="192.0.2.98")  # logged in before: still served
-    assert spent.value.retry_after == 12 * 3600
-    assert sms.outbox[-1].phone == "+79998887766"
+    for phone in ["+79993334455", "+79998887766"]:  # new or logged in before: one answer
+        with pytest.raises(errors.ChallengeRequired) as challenged:
+            send(phone, ip="192.0.2.99")
+        assert challenged.value.extra["challenge"]["maxNumber"] == 100_000
 
 
 def test_budget_alerts_fire_once_at_50_80_and_100_percent(send, small_budget, caplog):
     caplog.set_level(logging.WARNING, logger="referral.abuse.budgets")
-    make_user(phone="+79998887766")  # returning: served past 100 %, so the count goes on
-    for n in range(10):  # the most one number gets in an hour
-        send("+79998887766", now=NOW + timedelta(minutes=2 * n), ip=f"192.0.2.{n}")
+    make_user(phone="+79998887766")
+    pump(send, ["+79998887766"] * 10, ip=lambda n: f"192.0.2.{n}")  # the most in an hour
 
     alerts = [r.getMessage() for r in caplog.records]
     assert alerts == [
@@ -393,6 +411,159 @@ def test_a_prefix_budget_counts_only_its_numbers(send, settings):
     settings.SMS_BUDGETS = {"RU": 1000, "+7999777": 2}
     pump(send, ["+79997770001", "+79997770102"], ip=lambda n: f"192.0.{n}.1")
 
-    with pytest.raises(errors.SmsBudgetExhausted):
+    with pytest.raises(errors.ChallengeRequired) as past_budget:
         send("+79997770203", ip="192.0.2.50")
     send("+79997780304", ip="192.0.2.51")
+    assert past_budget.value.extra["challenge"]["maxNumber"] == 100_000
+
+
+# Issue 21: the second attack round
+
+
+def test_finding_17_one_solved_challenge_is_enough_though_its_own_showing_raised_the_count(
+    send, settings
+):
+    """Issue 21, finding 17: the widget solved, sent again and got a second 428: its own
+    challenge had made the prefix's unsolved challenges four, which raised the difficulty."""
+    settings.SMS_BUDGET_CHALLENGE_SHARE = 0  # every new number is challenged (one reason)
+    for n in range(3):  # three challenges in the prefix, never solved
+        with pytest.raises(errors.ChallengeRequired):
+            send(f"+7999555{n:04d}", ip=f"192.0.2.{n}")
+    with pytest.raises(errors.ChallengeRequired) as challenged:
+        send("+79995550003")
+
+    send("+79995550003", altcha=solve(challenged.value.extra["challenge"]))
+
+    assert challenged.value.extra["challenge"]["maxNumber"] == 20_000
+    assert sms.outbox[-1].phone == "+79995550003"
+    with pytest.raises(errors.ChallengeRequired):  # a fourth unsolved one, for others
+        send("+79995550004", ip="192.0.2.9")
+    with pytest.raises(errors.ChallengeRequired) as next_one:
+        send("+79995550005", ip="192.0.2.10")
+    assert next_one.value.extra["challenge"]["maxNumber"] == 40_000
+
+
+def test_finding_15_eight_unconverted_numbers_from_eight_addresses_block_no_prefix(send):
+    """Issue 21, finding 15: 8 SMS from 8 addresses blocked +7925111 (10,000 numbers) for an
+    hour. A block now takes SMS_RISK_BLOCK_MIN_SENT (20) numbers."""
+    outcomes = pump(send, [f"+7925111{n:04d}" for n in range(9)], ip=lambda n: f"198.51.{n}.1")
+
+    assert outcomes == ["sent"] * 3 + ["solved"] * 6 and not Rule.objects.exists()
+    more = pump(send, [f"+7925111{n:04d}" for n in range(9, 30)])
+    assert more == ["solved"] * 11 + ["prefix_blocked"] * 10
+
+
+@pytest.mark.parametrize(
+    ("changes", "renewed"),
+    [({}, True), ({"returning": True}, False), ({"asked_before": True}, False)],
+)
+def test_finding_15_a_block_is_renewed_by_new_numbers_never_by_returning_ones_or_retries(
+    changes, renewed
+):
+    in_force = [rule("prefix", "+79991", automatic=True, minutes=29)]  # past its half
+    returning = changes.get("returning", False)
+    asked_before = changes.get("asked_before", False)
+
+    result = risk.assess(
+        ask(returning=returning), signals(rules=in_force, asked_before=asked_before)
+    )
+
+    assert isinstance(result.refusal, errors.PrefixBlocked)
+    assert (result.block is not None) is renewed
+
+
+def test_finding_14_registered_and_new_numbers_get_one_answer_after_four_sms_in_a_prefix(send):
+    """Issue 21, finding 14: after 4 SMS in a prefix, a registered number got 200 and a new
+    one 428, which told them apart."""
+    pump(send, [f"+7999555{n:04d}" for n in range(4)])
+    make_user(phone="+79995559999")
+
+    answers = []
+    for phone in ["+79995559999", "+79995559998"]:
+        with pytest.raises(errors.DomainError) as caught:
+            send(phone, ip="192.0.2.200")
+        answers.append((caught.value.code, caught.value.status))
+
+    assert answers[0] == answers[1] == ("challenge_required", 428)
+
+
+@pytest.fixture
+def spent_budget(send, settings):
+    """RU's budget of 10 spent by ten networks that never converted."""
+    settings.SMS_BUDGETS = {"RU": 10}
+    pump(send, [f"+7999{n}12{n}456" for n in range(1, 10)] + ["+79990120456"],
+         ip=lambda n: f"192.0.{n}.1")  # fmt: skip
+    assert CodeMessage.objects.count() == 10
+
+
+def drain(send, *, ip, numbers):
+    """New numbers from one address past the budget: the answers."""
+    return pump(send, numbers, ip=lambda n: ip)
+
+
+def test_finding_2_a_spent_budget_serves_a_new_network_behind_the_hardest_challenge(
+    send, spent_budget
+):
+    """Issue 21, finding 2: a spent country budget refused every new number until midnight."""
+    with pytest.raises(errors.ChallengeRequired) as challenged:
+        send("+79261234567", ip="203.0.113.50")
+    assert challenged.value.extra["challenge"]["maxNumber"] == 100_000
+
+    send("+79261234567", ip="203.0.113.50", altcha=solve(challenged.value.extra["challenge"]))
+
+    assert sms.outbox[-1].phone == "+79261234567"
+
+
+def test_finding_2_past_the_budget_a_network_without_conversions_gets_three_more(
+    send, spent_budget
+):
+    numbers = [f"+7926{n:03d}4567" for n in range(5)]
+
+    outcomes = drain(send, ip="203.0.113.50", numbers=numbers)
+
+    assert outcomes == ["solved"] * 3 + ["sms_unavailable"] * 2
+    with pytest.raises(errors.ChallengeRequired):  # another network is not refused
+        send("+79269994567", ip="203.0.114.50")
+
+
+def test_finding_2_past_the_budget_a_network_that_converts_is_never_refused(send, spent_budget):
+    numbers = [f"+7926{n:03d}4567" for n in range(6)]
+    for n, phone in enumerate(numbers):  # a real office: people who type their codes
+        with pytest.raises(errors.ChallengeRequired) as challenged:
+            send(phone, ip=f"203.0.113.{n}")
+        send(phone, ip=f"203.0.113.{n}", altcha=solve(challenged.value.extra["challenge"]))
+        code = code_from_sms(sms.outbox[-1].text)
+        services.log_in(phone=phone, code=code, ip=f"203.0.113.{n}", now=NOW)
+
+    assert [m.phone for m in sms.outbox][-6:] == numbers
+
+
+def test_finding_2_and_14_a_refused_registered_number_still_gets_its_code(send, spent_budget):
+    """Past the budget, a network that spent its share is refused whatever the number, so the
+    answer tells no registered number from a new one; a registered one's SMS goes out."""
+    drain(send, ip="203.0.113.50", numbers=[f"+7926{n:03d}4567" for n in range(3)])
+    make_user(phone="+79998887766")
+
+    answers = []
+    for phone in ["+79998887766", "+79998887755"]:
+        with pytest.raises(errors.DomainError) as caught:
+            send(phone, ip="203.0.113.50")
+        answers.append(caught.value.code)
+
+    assert answers == ["sms_unavailable", "sms_unavailable"]
+    assert [m.phone for m in sms.outbox][-1] == "+79998887766"
+
+
+def test_finding_2_the_global_budget_never_refuses_a_returning_number(send, settings):
+    """With a small global budget, 6 registered numbers x 10 SMS refused a returning user.
+    Past the budget they are answered as new numbers would be, and get their SMS."""
+    settings.SMS_DAILY_BUDGET = 5
+    settings.SMS_BUDGETS = {}
+    registered = [f"+7999888770{n}" for n in range(10)]
+    for phone in registered:
+        make_user(phone=phone)
+
+    outcomes = pump(send, registered, ip=lambda n: f"192.0.2.{n + 1}")  # one network
+
+    assert outcomes == ["sent"] * 4 + ["solved"] * 4 + ["sms_unavailable"] * 2  # 80 %: a challenge
+    assert [m.phone for m in sms.outbox] == registered

@@ -178,14 +178,17 @@ def test_at_most_fifty_codes_per_ip_per_hour(request_code, now):
     request_code(new_phone(), now=now, ip="198.51.100.1")
 
 
-def test_the_daily_sms_budget_stops_all_sending(request_code, now, settings):
-    settings.SMS_DAILY_BUDGET = 3
-    for _ in range(3):
+def test_past_the_daily_sms_budget_a_network_gets_its_ration_and_no_more(
+    request_code, now, settings
+):
+    settings.SMS_DAILY_BUDGET, settings.SMS_RISK = 3, False
+    for _ in range(3 + settings.SMS_BUDGET_OVERFLOW_PER_NETWORK):
         request_code(new_phone(), now=now)
 
     with pytest.raises(errors.SmsBudgetExhausted):
-        request_code(new_phone(), now=now, ip="198.51.100.1")
-    assert len(sms.outbox) == 3
+        request_code(new_phone(), now=now, ip="203.0.113.8")  # the same /24
+    request_code(new_phone(), now=now, ip="198.51.100.1")  # another network
+    assert len(sms.outbox) == 7
 
 
 def test_otp_length_follows_the_setting(request_code, now, settings):
@@ -378,9 +381,7 @@ def test_a_strangers_wrong_guesses_leave_the_owners_code_working(request_code, n
     assert created and str(user.phone) == PHONE
 
 
-def test_an_address_that_used_up_its_guesses_gets_the_code_again_with_five_more(
-    request_code, now
-):
+def test_an_address_that_used_up_its_guesses_gets_the_code_again_with_five_more(request_code, now):
     first = request_code(now=now)
     for _ in range(5):
         guess_wrong(now, ip=IP)
