@@ -89,7 +89,54 @@ def _markdown(results: dict) -> str:
         "block.",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _drain(results["budget_drain"]))
+
+
+def _drain(drain: dict) -> list[str]:
+    """The budget-drain attack (bench/budget_drain.py), before and after the ration."""
+    before, after = drain["before"], drain["after"]
+    first = before["first_refusal"]
+    rows = [
+        ("addresses (each in a /24 of its own) it used", "botnet_addresses_used"),
+        ("its requests", "botnet_requests"),
+        ("its SMS", "botnet_sms"),
+        ("its proof-of-work solves", "botnet_solves"),
+        ("seconds", "seconds"),
+        ("real new users who asked meanwhile", "real_users"),
+        ("of them refused", "real_refused"),
+    ]
+    lines = [
+        "## The budget drain (issue 21, finding 2)",
+        "",
+        f"A botnet of {after['botnet_networks']} addresses, each in a /24 of its own, asks for "
+        "new numbers in random prefixes, solves every challenge and never types a code; each "
+        "address goes on until it is refused. A real new user (a new number, from a /24 of "
+        "its own) asks every half second, and five more times after the botnet is done. "
+        f"RU's budget is the default {after['budget']:,}; played in real time on the "
+        "production stack, once with `SMS_BUDGET_OVERFLOW_PER_NETWORK=0` (a spent budget "
+        "refuses every network without converting history, as a spent budget refused every "
+        "new number before) and once at the defaults (3 more SMS per network past it).",
+        "",
+        "| | before (no ration) | after (defaults) |",
+        "|---|---|---|",
+        *(f"| {label} | {before[key]} | {after[key]} |" for label, key in rows),
+        "",
+    ]
+    if first:
+        lines.append(
+            f"Before, the first real new user was refused {first['seconds']} s in, once the "
+            f"botnet had used {first['botnet_addresses']} addresses and "
+            f"{first['botnet_solves']} solves ({first['botnet_sms']} SMS), and every new user "
+            "after was refused until midnight UTC."
+        )
+    lines += [
+        "After, no real new user was refused: past the budget, each network gets "
+        "`SMS_BUDGET_OVERFLOW_PER_NETWORK` more SMS behind the hardest challenge, so a "
+        "refusal takes the very /24 (or IPv6 /48) of the person refused, not a number of "
+        "addresses. What the botnet costs past the budget is 3 SMS per network it holds.",
+        "",
+    ]
+    return lines
 
 
 def _chart(results: dict, path: Path) -> None:

@@ -20,6 +20,8 @@ The app's clock runs --speed times as fast as the wall clock (harness/simclock),
   limit), random numbers in 5 prefixes, 4 a minute, never solving a challenge;
 - a burst: one address, 20 a minute for 10 minutes, random numbers, solving challenges.
 
+Then the budget-drain attack (bench/budget_drain.py), before and after issue 21's ration.
+
 Writes bench/abuse_results.json (or --out), docs/abuse.md and docs/abuse.png (not with
 --short, which `make test` runs through tests/production/test_abuse_sim.py).
 """
@@ -43,6 +45,7 @@ import phonenumbers
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import budget_drain  # noqa: E402
 from harness.challenge import solve  # noqa: E402
 from harness.fake_smsru import FakeSmsRu  # noqa: E402
 from harness.servers import code_from_sms, free_port, manage, post_json  # noqa: E402
@@ -281,8 +284,13 @@ def main() -> None:
             ("risk signals", {}),
         )
     }
+    budget, networks = (30, 10) if args.short else (1000, 300)  # RU's default budget
+    drain = {
+        name: budget_drain.play(budget=budget, networks=networks, overflow=overflow)
+        for name, overflow in (("before", 0), ("after", None))
+    }
     results = {"minutes": minutes, "speed": speed, "seconds": round(time.time() - started)}
-    results |= {"runs": runs, "verdict": verdict(runs)}
+    results |= {"runs": runs, "verdict": verdict(runs), "budget_drain": drain}
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results["verdict"], indent=2))
     if not args.short:

@@ -70,6 +70,7 @@ def request_code(
         # it): neither the refusal nor a cooldown it started may tell who is registered.
         ask = risk.Ask(phone=phone, source=ip, returning=guard.returning, now=now)
         verdict = risk.screen(ask, solution=altcha)
+        sent: dict[str, Any] | None
         if verdict.refusal is None:
             sent = _ensure_can_send(guard, ip, now)
         elif verdict.sends_anyway:

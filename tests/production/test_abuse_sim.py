@@ -30,3 +30,11 @@ def test_the_short_attack_simulation_stops_the_botnets_and_serves_every_real_use
     assert verdict["attacker_sms_cut"] >= 0.85
     for scenario in ("pumping botnet", "slow botnet", "burst from one address"):
         assert runs["risk signals"][scenario]["sms"] < runs["fixed counters"][scenario]["sms"]
+    # Issue 21, finding 2: ten networks spend the budget; a spent budget that refuses every
+    # network without history (the ration off: what it did before) refuses real new users,
+    # the ration refuses none.
+    drain = results["budget_drain"]
+    assert drain["before"]["botnet_sms"] >= 30 - drain["before"]["real_users"]
+    assert drain["before"]["real_refused"] > 0
+    assert drain["after"]["real_refused"] == 0
+    assert drain["after"]["botnet_sms"] <= 30 + 3 * 10
