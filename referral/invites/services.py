@@ -24,7 +24,8 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
     the owner's id.
 
     Once per user, never one's own code, never a code from one's own downline, never by a
-    disabled account. `channel` (api, page or share_link) is told to the webhooks'
+    disabled account, and never the code of a disabled account: that one is refused as a
+    code nobody has (InviteNotFound), since an account's state is no business of the activator. `channel` (api, page or share_link) is told to the webhooks'
     invite.activated.
     """
     ratelimit.hit(
@@ -40,7 +41,7 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
             raise account_refusal(None if user is None else user.is_active)
         if user.invited_by_id is not None:
             raise InviteAlreadyActivated()
-        if inviter is None:
+        if inviter is None or not inviter.is_active:
             raise InviteNotFound()
         if inviter.id == user_id:
             raise InviteOwn()
@@ -74,9 +75,9 @@ class _Party(NamedTuple):
 
 
 def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, bool]:
-    """The user (None: no user `user_id`), the owner of `code` (None: no such code) and
-    whether the user is in the owner's upline (a cycle), in one statement: activations run
-    one at a time, and each round trip inside the lock makes the others wait."""
+    """The user (None: no user `user_id`), the owner of `code` (None: no such code; it may be
+    disabled) and whether the user is in the owner's upline (a cycle), in one statement:
+    activations run one at a time, and each round trip inside the lock makes the others wait."""
     (table,) = sql.tables(User)
     columns = "id, is_active, invited_by_id, invite_code, phone"
     statement = f"""
