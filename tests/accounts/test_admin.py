@@ -10,7 +10,14 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from harness.servers import code_from_sms
 from referral.accounts import sms, tokens
-from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
+from referral.accounts.models import (
+    CodeMessage,
+    Phone,
+    PhoneCode,
+    ReferralChange,
+    User,
+    WrongGuess,
+)
 
 from ..factories import make_user
 
@@ -238,3 +245,114 @@ def test_the_admin_never_shows_a_refresh_token_itself(staff_client):
 
     assert response.status_code == 200 and token.jti in response.content.decode()
     assert refresh not in response.content.decode()
+
+
+def change_user(client, user, **fields):
+    """Post the user's change form as the admin shows it, with `fields` changed."""
+    form = {
+        "phone": str(user.phone),
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        **fields,
+    }
+    return client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+
+
+def test_finding_11_the_inviter_fields_are_read_only_in_the_user_admin(staff_client):
+    """Issue 21, finding 11: "Invited by" and "Invited at" were editable, so the admin could
+    set C as invited by C's own invitee; now the change form shows them and takes neither."""
+    c = make_user()
+    invitee = make_user(invited_by=c)
+
+    page = staff_client.get(f"/admin/accounts/user/{c.pk}/change/").content.decode()
+    response = change_user(
+        staff_client, c, invited_by=str(invitee.pk), invited_at_0="2026-01-01", invited_at_1="0:0"
+    )
+
+    assert 'name="invited_by"' not in page and 'name="invited_at' not in page
+    assert response.status_code == 302  # saved, without the fields it does not take
+    c.refresh_from_db()
+    assert c.invited_by_id is None and c.invited_at is None
+
+
+def set_inviter(client, user, code, reason="Support ticket 4700: a friend invited them", **extra):
+    return client.post(
+        f"/admin/accounts/user/{user.pk}/inviter/", {"code": code, "reason": reason}, **extra
+    )
+
+
+def test_finding_11_the_inviter_form_refuses_a_cycle_with_a_clear_message(staff_client):
+    """Issue 21, finding 11: the operator's change goes through activation's own rules."""
+    c = make_user()
+    invitee = make_user(invited_by=c)
+
+    response = set_inviter(staff_client, c, invitee.invite_code)
+    english = set_inviter(staff_client, c, invitee.invite_code, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == english.status_code == 400
+    assert "цикл" in response.content.decode()
+    assert "cycle" in english.content.decode()
+    c.refresh_from_db()
+    assert c.invited_by_id is None
+    assert not ReferralChange.objects.exists()
+
+
+def test_finding_11_an_inviter_is_set_only_once_like_an_activation(staff_client):
+    """Issue 21, finding 11: once-only, as activation: an inviter already set stays."""
+    first, second = make_user(), make_user()
+    user = make_user(invited_by=first)
+
+    response = set_inviter(staff_client, user, second.invite_code, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert "already has an inviter" in response.content.decode()
+    user.refresh_from_db()
+    assert user.invited_by_id == first.pk and not ReferralChange.objects.exists()
+
+
+def test_finding_11_a_valid_inviter_change_is_recorded_with_who_and_why(staff_client, staff):
+    """Issue 21, finding 11: the change is an activation, and an audit row says who and why."""
+    inviter, user = make_user(), make_user()
+    reason = "Ticket 4711: the link did not open in the browser"
+
+    response = set_inviter(staff_client, user, inviter.invite_code.lower(), reason)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.invited_by_id == inviter.pk and user.invited_at is not None
+    [change] = ReferralChange.objects.all()
+    assert (change.user_id, change.inviter_id, change.changed_by_id, change.reason) == (
+        user.pk,
+        inviter.pk,
+        staff.pk,
+        reason,
+    )
+    assert change.at == user.invited_at
+    listing = staff_client.get("/admin/accounts/referralchange/").content.decode()
+    assert reason in listing
+
+
+def test_the_inviter_form_needs_a_reason(staff_client):
+    inviter, user = make_user(), make_user()
+
+    response = set_inviter(staff_client, user, inviter.invite_code, reason="  ")
+
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert user.invited_by_id is None and not ReferralChange.objects.exists()
+
+
+def test_referral_changes_are_append_only_in_the_admin(staff_client):
+    """The audit rows can be read, never added, changed or deleted through the admin."""
+    inviter, user = make_user(), make_user()
+    assert set_inviter(staff_client, user, inviter.invite_code).status_code == 302
+    change = ReferralChange.objects.get()
+
+    detail = staff_client.get(f"/admin/accounts/referralchange/{change.pk}/change/")
+    delete = staff_client.post(f"/admin/accounts/referralchange/{change.pk}/delete/", {"post": "yes"})
+    add = staff_client.get("/admin/accounts/referralchange/add/")
+
+    assert detail.status_code == 200 and "<textarea" not in detail.content.decode()
+    assert delete.status_code == 403 and add.status_code == 403
+    assert ReferralChange.objects.count() == 1
