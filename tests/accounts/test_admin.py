@@ -3,13 +3,16 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import signing
 from django.core.management import call_command
+from django.test import Client
 from django.urls import clear_url_caches
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from harness.servers import code_from_sms
 from referral.accounts import sms, tokens
+from referral.core import devices
 from referral.accounts.models import (
     CodeMessage,
     Phone,
@@ -119,6 +122,137 @@ def test_admin_logins_slow_down_after_five_failures_for_one_account(client):
         response = admin_login(client, REMOTE_ADDR="203.0.113.200")
 
     assert response.status_code == 429
+
+
+SPELLINGS = [
+    "+79990000000",
+    "89990000000",
+    "8 (999) 000-00-00",
+    "+7 999 000 00 00",
+    "7-999-000-0000",
+]
+
+
+@pytest.mark.usefixtures("staff")
+def test_finding_1_every_spelling_of_a_phone_shares_one_budget(client):
+    """Issue 21, finding 1: the throttle keyed the raw username, so after 5 failures on
+    +79990000000 another spelling of it opened the admin with the right password."""
+    with time_machine.travel(timezone.now(), tick=False):
+        for n, spelling in enumerate(SPELLINGS):
+            failed = admin_login(
+                client, phone=spelling, password="wrong", REMOTE_ADDR=f"198.51.100.{n}"
+            )
+            assert failed.status_code == 200  # compared, and wrong
+
+        response = admin_login(client, phone="8-999-000-00-00", REMOTE_ADDR="203.0.113.200")
+
+    assert response.status_code == 429
+    assert client.get("/admin/").status_code == 302
+
+
+def test_finding_1_a_number_with_no_account_has_one_budget_for_its_spellings(client):
+    """Issue 21, finding 1: with no such account, the normalised number is the key."""
+    with time_machine.travel(timezone.now(), tick=False):
+        for n, spelling in enumerate(SPELLINGS):
+            admin_login(client, phone=spelling, password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+
+        response = admin_login(client, phone="8(999)0000000", REMOTE_ADDR="203.0.113.200")
+
+    assert response.status_code == 429
+
+
+def device_cookie(response):
+    return response.cookies[devices.DEVICE_COOKIE_NAME]
+
+
+@pytest.mark.usefixtures("staff")
+def test_finding_3_a_known_device_logs_in_while_strangers_are_throttled(client, settings):
+    """Issue 21, finding 3: 5 wrong passwords from a stranger locked the admin out; the
+    admin's own browser, known by its device cookie, still logs in (from a new address)."""
+    first = admin_login(client, REMOTE_ADDR="192.0.2.10")
+    client.post("/admin/logout/")
+    stranger, newcomer = Client(), Client()
+    with time_machine.travel(timezone.now(), tick=False):
+        for n in range(5):
+            admin_login(stranger, password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+
+        stranger_refused = admin_login(stranger, REMOTE_ADDR="198.51.100.99")
+        unknown_refused = admin_login(newcomer, REMOTE_ADDR="203.0.113.7")
+        known = admin_login(client, REMOTE_ADDR="203.0.113.8")
+
+    assert first.status_code == 302 and device_cookie(first).value
+    assert stranger_refused.status_code == unknown_refused.status_code == 429
+    assert known.status_code == 302 and client.get("/admin/").status_code == 200
+
+
+def test_finding_3_the_device_cookie_is_signed_http_only_lax_and_long_lived(
+    client, staff, settings
+):
+    """Issue 21, finding 3: the cookie's attributes, as OWASP's device cookies have them."""
+    settings.SESSION_COOKIE_SECURE = True  # production over HTTPS
+
+    cookie = device_cookie(admin_login(client))
+
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == settings.DEVICE_COOKIE_DAYS * 24 * 3600
+    payload = signing.loads(cookie.value, salt=devices.SALT)
+    assert payload["user"] == staff.pk and len(payload["nonce"]) >= 16
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_forged_or_foreign_device_cookie_is_a_stranger(client):
+    """Only a cookie this server signed for this account counts (finding 3's cookie)."""
+    other = make_user()
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        for n in range(5):
+            admin_login(Client(), password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+        for value in [
+            "forged",
+            signing.dumps(
+                {"user": other.pk, "nonce": "x" * 22, "issued": int(now.timestamp())},
+                salt=devices.SALT,
+            ),
+            signing.dumps(
+                {"user": 1, "nonce": "x" * 22, "issued": int(now.timestamp())}, salt="other"
+            ),
+        ]:
+            client.cookies[devices.DEVICE_COOKIE_NAME] = value
+            assert admin_login(client, REMOTE_ADDR="203.0.113.9").status_code == 429
+
+
+@pytest.mark.usefixtures("staff")
+def test_finding_3_a_device_with_too_many_failures_is_trusted_no_more(client, settings):
+    """Issue 21, finding 3: a copy of the cookie gets the device's 5 tries, then it is a
+    stranger, held by the account's throttle like any other."""
+    assert admin_login(client).status_code == 302
+    client.post("/admin/logout/")
+    with time_machine.travel(timezone.now(), tick=False):
+        for n in range(5):  # the account's own budget, spent by strangers
+            admin_login(Client(), password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+        device_failures = [
+            admin_login(client, password="wrong", REMOTE_ADDR=f"203.0.113.{n}").status_code
+            for n in range(settings.DEVICE_FAILURES_LIMIT)
+        ]
+
+        refused = admin_login(client, REMOTE_ADDR="203.0.113.100")
+
+    assert device_failures == [200] * settings.DEVICE_FAILURES_LIMIT
+    assert refused.status_code == 429
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_login_on_a_known_device_issues_a_fresh_cookie(client):
+    """Each success makes a new nonce: what a copy of the old cookie had counted stays with it."""
+    old = device_cookie(admin_login(client)).value
+    client.post("/admin/logout/")
+
+    new = device_cookie(admin_login(client)).value
+
+    assert (
+        signing.loads(old, salt=devices.SALT)["nonce"]
+        != signing.loads(new, salt=devices.SALT)["nonce"]
+    )
 
 
 @pytest.fixture
@@ -350,7 +484,9 @@ def test_referral_changes_are_append_only_in_the_admin(staff_client):
     change = ReferralChange.objects.get()
 
     detail = staff_client.get(f"/admin/accounts/referralchange/{change.pk}/change/")
-    delete = staff_client.post(f"/admin/accounts/referralchange/{change.pk}/delete/", {"post": "yes"})
+    delete = staff_client.post(
+        f"/admin/accounts/referralchange/{change.pk}/delete/", {"post": "yes"}
+    )
     add = staff_client.get("/admin/accounts/referralchange/add/")
 
     assert detail.status_code == 200 and "<textarea" not in detail.content.decode()
