@@ -77,8 +77,10 @@ def login_account(username: str) -> tuple[int | None, str]:
     model = get_user_model()
     field = model._meta.get_field(model.USERNAME_FIELD)
     compared = str(field.get_prep_value(username))
-    user_id = model._default_manager.filter(**{field.name: compared}).values_list("pk", flat=True)
-    found = user_id.first()
+    found = None
+    if "\x00" not in compared:  # the login form refuses it (no database stores it)
+        users = model._default_manager.filter(**{field.name: compared})
+        found = users.values_list("pk", flat=True).first()
     if found is not None:
         return found, f"user:{found}"
     return None, "name:" + hashlib.sha256(compared.encode()).hexdigest()[:32]

@@ -492,3 +492,13 @@ def test_referral_changes_are_append_only_in_the_admin(staff_client):
     assert detail.status_code == 200 and "<textarea" not in detail.content.decode()
     assert delete.status_code == 403 and add.status_code == 403
     assert ReferralChange.objects.count() == 1
+
+
+@pytest.mark.parametrize("username", ["", "\x00", "+7999\x00", "x" * 5000, "８ ９９９ ０００ ００ ００"])
+def test_an_admin_login_with_any_username_is_a_form_answer_never_a_server_error(
+    client, username
+):
+    """The throttle looks the account up as the login does; odd input is one more failure."""
+    response = admin_login(client, phone=username, password="wrong")
+
+    assert response.status_code in {200, 400}
