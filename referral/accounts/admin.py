@@ -164,7 +164,7 @@ class ReferralChangeAdmin(admin.ModelAdmin):
     list_select_related = ["user", "inviter", "changed_by"]
     search_fields = ["user__phone", "inviter__phone", "changed_by__phone", "reason"]
     date_hierarchy = "at"
-    fields = readonly_fields = list_display
+    fields = readonly_fields = ("at", "user", "inviter", "changed_by", "reason")
 
     def has_add_permission(self, request):
         return False

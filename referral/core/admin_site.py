@@ -10,11 +10,13 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import cast
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db.models import Field
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,7 +77,7 @@ def login_account(username: str) -> tuple[int | None, str]:
     as the lookup compares it (a phone normalised to E.164), so that every spelling of one
     number is one account."""
     model = get_user_model()
-    field = model._meta.get_field(model.USERNAME_FIELD)
+    field = cast(Field, model._meta.get_field(model.USERNAME_FIELD))
     compared = str(field.get_prep_value(username))
     found = None
     if "\x00" not in compared:  # the login form refuses it (no database stores it)

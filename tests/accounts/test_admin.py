@@ -1,3 +1,4 @@
+import json
 import logging
 from datetime import timedelta
 
@@ -8,11 +9,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import clear_url_caches
 from django.utils import timezone
+from jsonschema import Draft202012Validator
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from harness.servers import code_from_sms
+from harness.servers import ROOT, code_from_sms
 from referral.accounts import sms, tokens
-from referral.core import devices
 from referral.accounts.models import (
     CodeMessage,
     Phone,
@@ -21,6 +22,8 @@ from referral.accounts.models import (
     User,
     WrongGuess,
 )
+from referral.core import devices
+from referral.webhooks.models import Endpoint, Event
 
 from ..factories import make_user
 
@@ -494,11 +497,30 @@ def test_referral_changes_are_append_only_in_the_admin(staff_client):
     assert ReferralChange.objects.count() == 1
 
 
-@pytest.mark.parametrize("username", ["", "\x00", "+7999\x00", "x" * 5000, "８ ９９９ ０００ ００ ００"])
-def test_an_admin_login_with_any_username_is_a_form_answer_never_a_server_error(
-    client, username
-):
+@pytest.mark.parametrize(
+    "username", ["", "\x00", "+7999\x00", "x" * 5000, "８ ９９９ ０００ ００ ００"]
+)
+def test_an_admin_login_with_any_username_is_a_form_answer_never_a_server_error(client, username):
     """The throttle looks the account up as the login does; odd input is one more failure."""
     response = admin_login(client, phone=username, password="wrong")
 
     assert response.status_code in {200, 400}
+
+
+def test_an_operators_inviter_is_told_to_webhooks_as_channel_admin(staff_client):
+    """Receivers see the activation as any other, with channel "admin" (the schema's)."""
+    Endpoint.objects.create(
+        url="https://hooks.example.com/in",
+        events=["invite.activated"],
+        secret="whsec_test",
+        created_at=timezone.now(),
+    )
+    inviter, user = make_user(), make_user()
+
+    assert set_inviter(staff_client, user, inviter.invite_code).status_code == 302
+
+    event = json.loads(Event.objects.get(type="invite.activated").body)
+    schema = json.loads((ROOT / "docs" / "webhooks.schema.json").read_text())
+    assert list(Draft202012Validator(schema).iter_errors(event)) == []
+    assert event["data"]["channel"] == "admin"
+    assert event["data"]["inviter"]["invite_code"] == inviter.invite_code

@@ -30,7 +30,7 @@ def webhook_endpoint():
     return Endpoint.objects.create(
         url="https://hooks.example.com/in",
         events=["invite.activated"],
-        secret="whsec_test",  # noqa: S106 - a test endpoint's secret
+        secret="whsec_test",
         created_at=timezone.now(),
     )
 
