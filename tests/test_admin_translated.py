@@ -18,11 +18,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from referral.abuse import rules
 from referral.abuse.models import Rule
-from referral.accounts.models import Phone, WrongGuess
+from referral.accounts.models import Phone, ReferralChange, WrongGuess
 from referral.webhooks.models import EVENT_TYPES, Attempt, Delivery, Endpoint, Event
 
 from .accounts import test_admin
 from .accounts.test_admin import a_code
+from .factories import make_user
 
 # The admin tests' fixtures: a superuser, and a client logged in to the admin as them.
 staff, staff_client = test_admin.staff, test_admin.staff_client
@@ -119,6 +120,10 @@ def one_of_each(staff):
         event=event, endpoint=endpoint, next_try_at=now, created_at=now
     )
     Attempt.objects.create(delivery=delivery, at=now, status=500, duration_ms=12)
+    inviter, invitee = make_user(), make_user()
+    ReferralChange.objects.create(
+        user=invitee, inviter=inviter, changed_by=staff, reason="обращение 1", at=now
+    )
     assert {m for m in admin.site._registry if not m.objects.exists()} == set()
 
 
@@ -146,6 +151,24 @@ def test_every_admin_page_speaks_russian(staff_client):
             untranslated[url] = found
 
     assert untranslated == {}
+
+
+def test_the_inviter_form_and_its_refusal_speak_russian(staff_client):
+    """Issue 21, finding 11: the operator's way to change the tree, in Russian."""
+    user = make_user()
+    invitee = make_user()
+    invitee.invited_by, invitee.invited_at = user, timezone.now()
+    invitee.save()
+    url = f"/admin/accounts/user/{user.pk}/inviter/"
+
+    form = staff_client.get(url, **RU)
+    refused = staff_client.post(url, {"code": invitee.invite_code, "reason": "тест"}, **RU)
+    change_page = staff_client.get(f"/admin/accounts/user/{user.pk}/change/", **RU)
+
+    assert form.status_code == 200 and refused.status_code == 400
+    for page in (form, refused, change_page):
+        assert english_labels(page.content.decode()) == []
+    assert "Указать пригласившего…" in change_page.content.decode()
 
 
 def test_the_admin_login_speaks_russian(client):

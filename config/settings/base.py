@@ -394,6 +394,10 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 if ADMIN_URL and (not ADMIN_URL.endswith("/") or ADMIN_URL.startswith(("/", "api/", "ui/", "r/"))):
     raise ImproperlyConfigured("ADMIN_URL must end with / and not start with /, api/, ui/ or r/.")
 ADMIN_LOGIN_FAILURES_BEFORE_DELAY = whole("ADMIN_LOGIN_FAILURES_BEFORE_DELAY", 5, low=1)
+# Device cookies (referral/core/devices.py): a browser that logged in before skips the
+# account's lockout, until this many of its own tries fail within 24 hours.
+DEVICE_COOKIE_DAYS = whole("DEVICE_COOKIE_DAYS", 180, low=1, high=3650)
+DEVICE_FAILURES_LIMIT = whole("DEVICE_FAILURES_LIMIT", 5, low=1, high=100)
 
 # /metrics (Prometheus): for a bearer token, or for clients connecting from these networks.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

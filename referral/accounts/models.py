@@ -230,3 +230,38 @@ class WrongGuess(models.Model):
             "phone": self.code.phone,
             "source": self.source,
         }
+
+
+class ReferralChange(models.Model):
+    """An operator set a user's inviter in the admin: who did it, and why. Append-only.
+
+    The change itself is an activation (referral.invites.services.set_inviter_by_operator):
+    the same rules (once per user, no cycle), so a user had no inviter before it, and this
+    row is the only account of a change that no user made.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    inviter = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("inviter")
+    )
+    changed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("referral change")
+        verbose_name_plural = _("referral changes")
+        indexes = [models.Index(fields=["at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="referralchange_has_reason")
+        ]
+
+    def __str__(self):
+        return gettext("%(user)s invited by %(inviter)s") % {
+            "user": self.user,
+            "inviter": self.inviter,
+        }

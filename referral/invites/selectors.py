@@ -99,8 +99,10 @@ class Invitee(TypedDict):
 
 
 def inviter_phone(*, code: str) -> str | None:
-    """The phone of the user whose invite code is `code` (None: no such code)."""
-    return User.objects.filter(invite_code=code).values_list(PHONE_AS_TEXT, flat=True).first()
+    """The phone of the user whose invite code is `code` (None: no such code, or its owner's
+    account is disabled: such a code is refused as unknown, services.activate_invite)."""
+    owner = User.objects.filter(invite_code=code, is_active=True)
+    return owner.values_list(PHONE_AS_TEXT, flat=True).first()
 
 
 def invitees_newest_first(*, user_id: int) -> QuerySet[User, Invitee]:

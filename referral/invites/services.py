@@ -6,7 +6,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 
-from referral.accounts.models import User
+from referral.accounts.models import ReferralChange, User
 from referral.core import ratelimit, sql
 from referral.core.errors import (
     InviteAlreadyActivated,
@@ -24,7 +24,9 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
     the owner's id.
 
     Once per user, never one's own code, never a code from one's own downline, never by a
-    disabled account. `channel` (api, page or share_link) is told to the webhooks'
+    disabled account, and never the code of a disabled account: that one is refused as a
+    code nobody has (InviteNotFound), since an account's state is no business of the
+    activator. `channel` (api, page, share_link or admin) is told to the webhooks'
     invite.activated.
     """
     ratelimit.hit(
@@ -40,7 +42,7 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
             raise account_refusal(None if user is None else user.is_active)
         if user.invited_by_id is not None:
             raise InviteAlreadyActivated()
-        if inviter is None:
+        if inviter is None or not inviter.is_active:
             raise InviteNotFound()
         if inviter.id == user_id:
             raise InviteOwn()
@@ -65,6 +67,24 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
     return inviter.id
 
 
+def set_inviter_by_operator(
+    *, user_id: int, code: str, operator_id: int, reason: str, now: datetime
+) -> int:
+    """An operator sets user `user_id`'s inviter to the owner of `code` (canonical form), in
+    the admin, for `reason`; return the inviter's id.
+
+    It is an activation, with the same rules and errors (once per user, not one's own code,
+    no cycle, no disabled account on either side), and it appends a ReferralChange saying
+    who did it and why, in the same transaction: no change without its record.
+    """
+    with transaction.atomic():
+        inviter_id = activate_invite(user_id=user_id, code=code, now=now, channel="admin")
+        ReferralChange.objects.create(
+            user_id=user_id, inviter_id=inviter_id, changed_by_id=operator_id, reason=reason, at=now
+        )
+    return inviter_id
+
+
 class _Party(NamedTuple):
     id: int
     is_active: bool
@@ -74,9 +94,9 @@ class _Party(NamedTuple):
 
 
 def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, bool]:
-    """The user (None: no user `user_id`), the owner of `code` (None: no such code) and
-    whether the user is in the owner's upline (a cycle), in one statement: activations run
-    one at a time, and each round trip inside the lock makes the others wait."""
+    """The user (None: no user `user_id`), the owner of `code` (None: no such code; it may be
+    disabled) and whether the user is in the owner's upline (a cycle), in one statement:
+    activations run one at a time, and each round trip inside the lock makes the others wait."""
     (table,) = sql.tables(User)
     columns = "id, is_active, invited_by_id, invite_code, phone"
     statement = f"""

@@ -1,16 +1,29 @@
+import json
 import logging
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import signing
 from django.core.management import call_command
+from django.test import Client
 from django.urls import clear_url_caches
 from django.utils import timezone
+from jsonschema import Draft202012Validator
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from harness.servers import code_from_sms
+from harness.servers import ROOT, code_from_sms
 from referral.accounts import sms, tokens
-from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
+from referral.accounts.models import (
+    CodeMessage,
+    Phone,
+    PhoneCode,
+    ReferralChange,
+    User,
+    WrongGuess,
+)
+from referral.core import devices
+from referral.webhooks.models import Endpoint, Event
 
 from ..factories import make_user
 
@@ -112,6 +125,137 @@ def test_admin_logins_slow_down_after_five_failures_for_one_account(client):
         response = admin_login(client, REMOTE_ADDR="203.0.113.200")
 
     assert response.status_code == 429
+
+
+SPELLINGS = [
+    "+79990000000",
+    "89990000000",
+    "8 (999) 000-00-00",
+    "+7 999 000 00 00",
+    "7-999-000-0000",
+]
+
+
+@pytest.mark.usefixtures("staff")
+def test_finding_1_every_spelling_of_a_phone_shares_one_budget(client):
+    """Issue 21, finding 1: the throttle keyed the raw username, so after 5 failures on
+    +79990000000 another spelling of it opened the admin with the right password."""
+    with time_machine.travel(timezone.now(), tick=False):
+        for n, spelling in enumerate(SPELLINGS):
+            failed = admin_login(
+                client, phone=spelling, password="wrong", REMOTE_ADDR=f"198.51.100.{n}"
+            )
+            assert failed.status_code == 200  # compared, and wrong
+
+        response = admin_login(client, phone="8-999-000-00-00", REMOTE_ADDR="203.0.113.200")
+
+    assert response.status_code == 429
+    assert client.get("/admin/").status_code == 302
+
+
+def test_finding_1_a_number_with_no_account_has_one_budget_for_its_spellings(client):
+    """Issue 21, finding 1: with no such account, the normalised number is the key."""
+    with time_machine.travel(timezone.now(), tick=False):
+        for n, spelling in enumerate(SPELLINGS):
+            admin_login(client, phone=spelling, password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+
+        response = admin_login(client, phone="8(999)0000000", REMOTE_ADDR="203.0.113.200")
+
+    assert response.status_code == 429
+
+
+def device_cookie(response):
+    return response.cookies[devices.DEVICE_COOKIE_NAME]
+
+
+@pytest.mark.usefixtures("staff")
+def test_finding_3_a_known_device_logs_in_while_strangers_are_throttled(client, settings):
+    """Issue 21, finding 3: 5 wrong passwords from a stranger locked the admin out; the
+    admin's own browser, known by its device cookie, still logs in (from a new address)."""
+    first = admin_login(client, REMOTE_ADDR="192.0.2.10")
+    client.post("/admin/logout/")
+    stranger, newcomer = Client(), Client()
+    with time_machine.travel(timezone.now(), tick=False):
+        for n in range(5):
+            admin_login(stranger, password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+
+        stranger_refused = admin_login(stranger, REMOTE_ADDR="198.51.100.99")
+        unknown_refused = admin_login(newcomer, REMOTE_ADDR="203.0.113.7")
+        known = admin_login(client, REMOTE_ADDR="203.0.113.8")
+
+    assert first.status_code == 302 and device_cookie(first).value
+    assert stranger_refused.status_code == unknown_refused.status_code == 429
+    assert known.status_code == 302 and client.get("/admin/").status_code == 200
+
+
+def test_finding_3_the_device_cookie_is_signed_http_only_lax_and_long_lived(
+    client, staff, settings
+):
+    """Issue 21, finding 3: the cookie's attributes, as OWASP's device cookies have them."""
+    settings.SESSION_COOKIE_SECURE = True  # production over HTTPS
+
+    cookie = device_cookie(admin_login(client))
+
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == settings.DEVICE_COOKIE_DAYS * 24 * 3600
+    payload = signing.loads(cookie.value, salt=devices.SALT)
+    assert payload["user"] == staff.pk and len(payload["nonce"]) >= 16
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_forged_or_foreign_device_cookie_is_a_stranger(client):
+    """Only a cookie this server signed for this account counts (finding 3's cookie)."""
+    other = make_user()
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        for n in range(5):
+            admin_login(Client(), password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+        for value in [
+            "forged",
+            signing.dumps(
+                {"user": other.pk, "nonce": "x" * 22, "issued": int(now.timestamp())},
+                salt=devices.SALT,
+            ),
+            signing.dumps(
+                {"user": 1, "nonce": "x" * 22, "issued": int(now.timestamp())}, salt="other"
+            ),
+        ]:
+            client.cookies[devices.DEVICE_COOKIE_NAME] = value
+            assert admin_login(client, REMOTE_ADDR="203.0.113.9").status_code == 429
+
+
+@pytest.mark.usefixtures("staff")
+def test_finding_3_a_device_with_too_many_failures_is_trusted_no_more(client, settings):
+    """Issue 21, finding 3: a copy of the cookie gets the device's 5 tries, then it is a
+    stranger, held by the account's throttle like any other."""
+    assert admin_login(client).status_code == 302
+    client.post("/admin/logout/")
+    with time_machine.travel(timezone.now(), tick=False):
+        for n in range(5):  # the account's own budget, spent by strangers
+            admin_login(Client(), password="wrong", REMOTE_ADDR=f"198.51.100.{n}")
+        device_failures = [
+            admin_login(client, password="wrong", REMOTE_ADDR=f"203.0.113.{n}").status_code
+            for n in range(settings.DEVICE_FAILURES_LIMIT)
+        ]
+
+        refused = admin_login(client, REMOTE_ADDR="203.0.113.100")
+
+    assert device_failures == [200] * settings.DEVICE_FAILURES_LIMIT
+    assert refused.status_code == 429
+
+
+@pytest.mark.usefixtures("staff")
+def test_a_login_on_a_known_device_issues_a_fresh_cookie(client):
+    """Each success makes a new nonce: what a copy of the old cookie had counted stays with it."""
+    old = device_cookie(admin_login(client)).value
+    client.post("/admin/logout/")
+
+    new = device_cookie(admin_login(client)).value
+
+    assert (
+        signing.loads(old, salt=devices.SALT)["nonce"]
+        != signing.loads(new, salt=devices.SALT)["nonce"]
+    )
 
 
 @pytest.fixture
@@ -238,3 +382,145 @@ def test_the_admin_never_shows_a_refresh_token_itself(staff_client):
 
     assert response.status_code == 200 and token.jti in response.content.decode()
     assert refresh not in response.content.decode()
+
+
+def change_user(client, user, **fields):
+    """Post the user's change form as the admin shows it, with `fields` changed."""
+    form = {
+        "phone": str(user.phone),
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        **fields,
+    }
+    return client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+
+
+def test_finding_11_the_inviter_fields_are_read_only_in_the_user_admin(staff_client):
+    """Issue 21, finding 11: "Invited by" and "Invited at" were editable, so the admin could
+    set C as invited by C's own invitee; now the change form shows them and takes neither."""
+    c = make_user()
+    invitee = make_user(invited_by=c)
+
+    page = staff_client.get(f"/admin/accounts/user/{c.pk}/change/").content.decode()
+    response = change_user(
+        staff_client, c, invited_by=str(invitee.pk), invited_at_0="2026-01-01", invited_at_1="0:0"
+    )
+
+    assert 'name="invited_by"' not in page and 'name="invited_at' not in page
+    assert response.status_code == 302  # saved, without the fields it does not take
+    c.refresh_from_db()
+    assert c.invited_by_id is None and c.invited_at is None
+
+
+def set_inviter(client, user, code, reason="Support ticket 4700: a friend invited them", **extra):
+    return client.post(
+        f"/admin/accounts/user/{user.pk}/inviter/", {"code": code, "reason": reason}, **extra
+    )
+
+
+def test_finding_11_the_inviter_form_refuses_a_cycle_with_a_clear_message(staff_client):
+    """Issue 21, finding 11: the operator's change goes through activation's own rules."""
+    c = make_user()
+    invitee = make_user(invited_by=c)
+
+    response = set_inviter(staff_client, c, invitee.invite_code)
+    english = set_inviter(staff_client, c, invitee.invite_code, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == english.status_code == 400
+    assert "цикл" in response.content.decode()
+    assert "cycle" in english.content.decode()
+    c.refresh_from_db()
+    assert c.invited_by_id is None
+    assert not ReferralChange.objects.exists()
+
+
+def test_finding_11_an_inviter_is_set_only_once_like_an_activation(staff_client):
+    """Issue 21, finding 11: once-only, as activation: an inviter already set stays."""
+    first, second = make_user(), make_user()
+    user = make_user(invited_by=first)
+
+    response = set_inviter(staff_client, user, second.invite_code, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert "already has an inviter" in response.content.decode()
+    user.refresh_from_db()
+    assert user.invited_by_id == first.pk and not ReferralChange.objects.exists()
+
+
+def test_finding_11_a_valid_inviter_change_is_recorded_with_who_and_why(staff_client, staff):
+    """Issue 21, finding 11: the change is an activation, and an audit row says who and why."""
+    inviter, user = make_user(), make_user()
+    reason = "Ticket 4711: the link did not open in the browser"
+
+    response = set_inviter(staff_client, user, inviter.invite_code.lower(), reason)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.invited_by_id == inviter.pk and user.invited_at is not None
+    [change] = ReferralChange.objects.all()
+    assert (change.user_id, change.inviter_id, change.changed_by_id, change.reason) == (
+        user.pk,
+        inviter.pk,
+        staff.pk,
+        reason,
+    )
+    assert change.at == user.invited_at
+    listing = staff_client.get("/admin/accounts/referralchange/").content.decode()
+    assert reason in listing
+
+
+def test_the_inviter_form_needs_a_reason(staff_client):
+    inviter, user = make_user(), make_user()
+
+    response = set_inviter(staff_client, user, inviter.invite_code, reason="  ")
+
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert user.invited_by_id is None and not ReferralChange.objects.exists()
+
+
+def test_referral_changes_are_append_only_in_the_admin(staff_client):
+    """The audit rows can be read, never added, changed or deleted through the admin."""
+    inviter, user = make_user(), make_user()
+    assert set_inviter(staff_client, user, inviter.invite_code).status_code == 302
+    change = ReferralChange.objects.get()
+
+    detail = staff_client.get(f"/admin/accounts/referralchange/{change.pk}/change/")
+    delete = staff_client.post(
+        f"/admin/accounts/referralchange/{change.pk}/delete/", {"post": "yes"}
+    )
+    add = staff_client.get("/admin/accounts/referralchange/add/")
+
+    assert detail.status_code == 200 and "<textarea" not in detail.content.decode()
+    assert delete.status_code == 403 and add.status_code == 403
+    assert ReferralChange.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "username", ["", "\x00", "+7999\x00", "x" * 5000, "８ ９９９ ０００ ００ ００"]
+)
+def test_an_admin_login_with_any_username_is_a_form_answer_never_a_server_error(client, username):
+    """The throttle looks the account up as the login does; odd input is one more failure."""
+    response = admin_login(client, phone=username, password="wrong")
+
+    assert response.status_code in {200, 400}
+
+
+def test_an_operators_inviter_is_told_to_webhooks_as_channel_admin(staff_client):
+    """Receivers see the activation as any other, with channel "admin" (the schema's)."""
+    Endpoint.objects.create(
+        url="https://hooks.example.com/in",
+        events=["invite.activated"],
+        secret="whsec_test",
+        created_at=timezone.now(),
+    )
+    inviter, user = make_user(), make_user()
+
+    assert set_inviter(staff_client, user, inviter.invite_code).status_code == 302
+
+    event = json.loads(Event.objects.get(type="invite.activated").body)
+    schema = json.loads((ROOT / "docs" / "webhooks.schema.json").read_text())
+    assert list(Draft202012Validator(schema).iter_errors(event)) == []
+    assert event["data"]["channel"] == "admin"
+    assert event["data"]["inviter"]["invite_code"] == inviter.invite_code
