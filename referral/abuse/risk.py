@@ -14,7 +14,6 @@ one, and the returning number's SMS goes out all the same. Operator rules come f
 """
 
 import dataclasses
-import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from referral.core.errors import (
     SmsBudgetExhausted,
     SourceBlocked,
 )
+from referral.core.http import network_of
 
 from . import budgets, challenge, rules
 from .models import Rule
@@ -64,8 +64,7 @@ class Ask:
 
     @cached_property  # read for every series of a request: worked out once
     def network(self) -> str:
-        client = ipaddress.ip_network(self.source, strict=False)
-        return str(client.supernet(new_prefix=24 if client.version == 4 else 48))
+        return network_of(self.source)
 
     @cached_property  # parses the number: once per request
     def budgets(self) -> dict[str, int]:

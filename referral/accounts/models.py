@@ -218,6 +218,8 @@ class WrongGuess(models.Model):
         PhoneCode, on_delete=models.CASCADE, related_name="wrong_guesses", verbose_name=_("code")
     )
     source = models.CharField(_("source"), max_length=45, help_text=SOURCE_HELP)
+    # The source's /24 (or IPv6 /48): the phone-wide pause grows with how many there are.
+    network = models.CharField(_("network"), max_length=49, default="", editable=False)
     at = models.DateTimeField(_("at"))
 
     class Meta:

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.abuse import risk
-from referral.core import ratelimit, sql
+from referral.core import devices, ratelimit, sql
 from referral.core.errors import (
     AccountDisabled,
     CodeExpired,
@@ -29,6 +29,7 @@ from referral.core.errors import (
     Throttled,
     TooManyAttempts,
 )
+from referral.core.http import network_of
 from referral.core.sealing import seal
 from referral.invites.codes import normalize_invite_code
 from referral.invites.services import activate_invite
@@ -47,7 +48,13 @@ DAY = timedelta(days=1)
 
 
 def request_code(
-    *, phone: str, ip: str, now: datetime, altcha: str | None = None, language: str | None = None
+    *,
+    phone: str,
+    ip: str,
+    now: datetime,
+    altcha: str | None = None,
+    language: str | None = None,
+    device: devices.Device | None = None,
 ) -> None:
     """Send `phone` (E.164) its login code: the current one while fresh, else a new one.
 
@@ -55,7 +62,9 @@ def request_code(
     code means that nobody else's request can replace the code its owner is typing.
     Risky requests are challenged or refused (referral.abuse.risk); `altcha` is the
     solution of a challenge this function raised before. The SMS is written in
-    `language` (default: the service's).
+    `language` (default: the service's). A `device` of the phone's account that is still
+    trusted skips the phone's limits from all addresses (strangers can spend those), not
+    its own address's.
     """
     ratelimit.hit(f"request_code:ip:{ip}", limit=settings.OTP_PER_IP_PER_HOUR, window=3600, now=now)
     test_code = settings.TEST_PHONE_CODES.get(phone)
@@ -71,10 +80,11 @@ def request_code(
         ask = risk.Ask(phone=phone, source=ip, returning=guard.returning, now=now)
         verdict = risk.screen(ask, solution=altcha)
         sent: dict[str, Any] | None
+        known = _known(device, guard.user_id, devices.trusted)
         if verdict.refusal is None:
-            sent = _ensure_can_send(guard, ip, now)
+            sent = _ensure_can_send(guard, ip, now, known=known)
         elif verdict.sends_anyway:
-            sent = _may_send(guard, ip, now)
+            sent = _may_send(guard, ip, now, known=known)
         else:
             sent = None
         if sent is not None:
@@ -92,7 +102,11 @@ class _Guard(NamedTuple):
     number: str
     locked_at: datetime | None
     account_disabled: bool
-    returning: bool  # a user has this phone
+    user_id: int | None  # the phone's account, if it has one
+
+    @property
+    def returning(self) -> bool:
+        return self.user_id is not None
 
 
 def _phone_locked(phone: str) -> _Guard:
@@ -109,7 +123,7 @@ def _phone_locked(phone: str) -> _Guard:
                 ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number
                 RETURNING p.id, p.number, p.locked_at,
                     EXISTS (SELECT FROM {users} u WHERE u.phone = p.number AND NOT u.is_active),
-                    EXISTS (SELECT FROM {users} u WHERE u.phone = p.number)
+                    (SELECT u.id FROM {users} u WHERE u.phone = p.number)
                 """,  # noqa: S608 - table names come from the models, values are parameters
                 {"phone": phone},
             )
@@ -119,13 +133,13 @@ def _phone_locked(phone: str) -> _Guard:
         Phone.objects.select_for_update()
         .annotate(
             account_disabled=_account_disabled("number"),
-            returning=Exists(User.objects.filter(phone=OuterRef("number"))),
+            user_id=Subquery(User.objects.filter(phone=OuterRef("number")).values("pk")),
         )
-        .values_list("id", "number", "locked_at", "account_disabled", "returning")
+        .values_list("id", "number", "locked_at", "account_disabled", "user_id")
         .get(number=phone)
     )
-    pk, number, locked_at, account_disabled, returning = row
-    return _Guard(pk, str(number), locked_at, account_disabled, returning)
+    pk, number, locked_at, account_disabled, user_id = row
+    return _Guard(pk, str(number), locked_at, account_disabled, user_id)
 
 
 def _queue_sms(guard: _Guard, ip: str, now: datetime, language: str, *, sent_today: int) -> None:
@@ -138,14 +152,22 @@ def _queue_sms(guard: _Guard, ip: str, now: datetime, language: str, *, sent_tod
 
 
 def verify_code(
-    *, phone: str, code: str, ip: str, now: datetime, with_invite: bool = False
+    *,
+    phone: str,
+    code: str,
+    ip: str,
+    now: datetime,
+    with_invite: bool = False,
+    device: devices.Device | None = None,
 ) -> tuple[User, bool]:
     """Check `code` for `phone`; return the user (created on first login) and whether it is new.
 
     `with_invite`: an invite code came with this login (the webhooks' user.signed_up says so).
 
     Wrong guesses are counted before comparing, per client address and per phone, and
-    saved even though an error is raised.
+    saved even though an error is raised. A `device` of the phone's account (its cookie,
+    set at an earlier login) passes the phone's pauses, which strangers can set off, within
+    the device's own limit, counted before comparing (referral.core.devices.claim).
     """
     with transaction.atomic():
         # The newest code and its phone, both locked: parallel checks of one phone queue here.
@@ -167,7 +189,8 @@ def verify_code(
             locked_at=current.phone.locked_at, account_disabled=current.account_disabled
         )
         failures = _wrong_guesses(current, ip, now)
-        _ensure_may_guess(failures, now)
+        if not _known(device, current.user_id, devices.claim):
+            _ensure_may_guess(failures, now)
         if current.used_at is not None:
             raise CodeInvalid()
         if current.expires_at <= now:
@@ -183,7 +206,7 @@ def verify_code(
                 WrongGuess.objects.filter(code__phone=current.phone, source=ip).delete()
             user, created = _get_or_create_user(phone, now, with_invite, current.user_id)
         else:
-            WrongGuess.objects.create(code=current, source=ip, at=now)
+            WrongGuess.objects.create(code=current, source=ip, network=network_of(ip), at=now)
             if failures["total"] + 1 == settings.LOGIN_FAILURES_PER_PHONE:
                 logger.warning(
                     "phone %s paused for every address: %s wrong codes in 24 h",
@@ -211,6 +234,7 @@ def log_in(
     now: datetime,
     invite_code: str | None = None,
     channel: str = "api",
+    device: devices.Device | None = None,
 ) -> Login:
     """Verify the code; at sign-up also activate `invite_code` (its failure keeps the login).
 
@@ -221,7 +245,7 @@ def log_in(
     """
     ratelimit.hit(f"verify:ip:{ip}", limit=settings.VERIFY_PER_IP_PER_HOUR, window=3600, now=now)
     user, created = verify_code(
-        phone=phone, code=code, ip=ip, now=now, with_invite=bool(invite_code)
+        phone=phone, code=code, ip=ip, now=now, with_invite=bool(invite_code), device=device
     )
     risk.record_verified(risk.Ask(phone=phone, source=ip, returning=not created, now=now))
     if not invite_code:
@@ -308,6 +332,13 @@ def login_code_hash(*, phone: str, code: str) -> str:
     return salted_hmac("referral.login-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
+def _known(
+    device: devices.Device | None, user_id: int | None, check: Callable[[devices.Device], bool]
+) -> bool:
+    """Whether `device` is a device of the account `user_id` that `check` lets through."""
+    return device is not None and device.user_id == user_id and check(device)
+
+
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
@@ -385,7 +416,7 @@ def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
     the same reason)."""
     guesses, codes, messages = sql.tables(WrongGuess, PhoneCode, CodeMessage)
     statement = f"""
-        SELECT count(*), min(g.at),
+        SELECT count(*), min(g.at), max(g.at), count(DISTINCT g.network),
             count(*) FILTER (WHERE g.source = %(ip)s),
             min(g.at) FILTER (WHERE g.source = %(ip)s),
             count(*) FILTER (WHERE g.source = %(ip)s AND g.code_id = %(code)s),
@@ -394,16 +425,26 @@ def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
         WHERE c.phone_id = %(phone)s AND g.at > %(day)s
     """  # noqa: S608 - table names come from the models, values are parameters
     params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": sql.moment(now - DAY)}
-    names = ("total", "oldest", "from_ip", "oldest_from_ip", "on_code_from_ip", "code_sent_to_ip")
+    names = (
+        "total", "oldest", "newest", "networks", "from_ip", "oldest_from_ip", "on_code_from_ip",
+        "code_sent_to_ip",
+    )  # fmt: skip
     return _aggregate(statement, params, names)
 
 
 def _ensure_may_guess(failures: dict[str, Any], now: datetime) -> None:
-    """Paused for one address after its own failures; for everyone only after many addresses'."""
+    """Paused for one address after its own failures (until they age out); for everyone only
+    after many addresses': for an hour after the newest, doubled for each more /24 (or /48)
+    they came from, up to the day it takes them to age out. A few networks cannot keep a
+    person out for long; guessing from many is still bounded to LOGIN_FAILURES_PER_PHONE a
+    day, plus one each time a pause ends (README, Security)."""
     if failures["from_ip"] >= settings.LOGIN_FAILURES_PER_IP:
         raise PhonePaused(retry_after=_seconds_until(failures["oldest_from_ip"] + DAY, now))
     if failures["total"] >= settings.LOGIN_FAILURES_PER_PHONE:
-        raise PhonePaused(retry_after=_seconds_until(failures["oldest"] + DAY, now))
+        pause = min(DAY, HOUR * 2 ** (failures["networks"] - 1))
+        until = min(failures["newest"] + pause, failures["oldest"] + DAY)
+        if until > now:
+            raise PhonePaused(retry_after=_seconds_until(until, now))
 
 
 def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
@@ -478,16 +519,17 @@ def _resend_at(
     return resend_at
 
 
-def _may_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any] | None:
+def _may_send(guard: _Guard, ip: str, now: datetime, *, known: bool) -> dict[str, Any] | None:
     """_ensure_can_send's counts when the limits let an SMS go out; None when they do not."""
     try:
-        return _ensure_can_send(guard, ip, now)
+        return _ensure_can_send(guard, ip, now, known=known)
     except Throttled:
         return None
 
 
-def _ensure_can_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any]:
-    """Per phone and address, then per phone: one address never uses up the phone's share."""
+def _ensure_can_send(guard: _Guard, ip: str, now: datetime, *, known: bool) -> dict[str, Any]:
+    """Per phone and address, then per phone: one address never uses up the phone's share.
+    A `known` device of the account skips the phone's share, which strangers can spend."""
     sent = _sent_recently(guard.id, ip, now)
     resend_at = _resend_at(
         sent, now, lambda: _newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip)
@@ -497,9 +539,12 @@ def _ensure_can_send(guard: _Guard, ip: str, now: datetime) -> dict[str, Any]:
     limits = [
         (sent["ip_hour"], settings.OTP_PER_PHONE_AND_IP_PER_HOUR, "ip_first_of_hour", HOUR),
         (sent["ip_day"], settings.OTP_PER_PHONE_AND_IP_PER_DAY, "ip_first_of_day", DAY),
-        (sent["hour"], settings.OTP_PER_PHONE_PER_HOUR, "first_of_hour", HOUR),
-        (sent["day"], settings.OTP_PER_PHONE_PER_DAY, "first_of_day", DAY),
     ]
+    if not known:
+        limits += [
+            (sent["hour"], settings.OTP_PER_PHONE_PER_HOUR, "first_of_hour", HOUR),
+            (sent["day"], settings.OTP_PER_PHONE_PER_DAY, "first_of_day", DAY),
+        ]
     for count, limit, first, window in limits:
         if count >= limit:
             raise Throttled(retry_after=_seconds_until(sent[first] + window, now))

@@ -15,6 +15,10 @@ one keeps its count.
     known_device(request, user_id, now=now)       # is it? (reads, counts nothing)
     claim_try(request, user_id, now=now)          # count a try first; True: let it through
 
+Services that do not see the request take the parsed cookie instead:
+`device_of(request, now=now)` gives a `Device` (or None), checked with `trusted(device)`
+and `claim(device)` against the account the service finds.
+
 `claim_try` is for checking a secret (a password, a code): it counts the try before the
 secret is compared (one atomic increment in the cache), so parallel tries from a copy of
 the cookie get at most the limit, and it answers whether this try may skip the
@@ -26,6 +30,7 @@ One browser remembers one account: a login to another replaces it.
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -55,29 +60,50 @@ def remember_device(response: HttpResponse, user_id: int, *, now: datetime) -> N
     )
 
 
-def known_device(request: HttpRequest, user_id: int, *, now: datetime) -> bool:
-    """Whether the request comes from a known device of `user_id`, still trusted."""
-    nonce = _nonce(request, user_id, now)
-    if nonce is None:
-        return False
-    tries = counters.read([_tries_key(nonce)]).get(_tries_key(nonce), 0)
-    return tries < settings.DEVICE_FAILURES_LIMIT
+@dataclass(frozen=True)
+class Device:
+    """A genuine, unexpired device cookie: the account it was issued to, and its nonce."""
+
+    user_id: int
+    nonce: str
 
 
-def claim_try(request: HttpRequest, user_id: int, *, now: datetime) -> bool:
-    """Count one try of a secret on this device, before it is compared; True when it comes
-    from a known device of `user_id` and is within the device's limit. A try that then
-    succeeds is followed by `remember_device`, whose new nonce starts again at none."""
-    nonce = _nonce(request, user_id, now)
-    if nonce is None:
-        return False
-    (tries,) = counters.bump({_tries_key(nonce): FAILURES_WINDOW_SECONDS})
+def device_of(request: HttpRequest, *, now: datetime) -> Device | None:
+    """The request's device cookie when it is genuine and not too old; None otherwise.
+    Whose it is and whether it is still trusted are the caller's questions (trusted, claim)."""
+    payload = _payload(request, now)
+    return None if payload is None else Device(payload["user"], payload["nonce"])
+
+
+def trusted(device: Device) -> bool:
+    """Whether `device` is within its failure limit (reads, counts nothing)."""
+    key = _tries_key(device.nonce)
+    return counters.read([key]).get(key, 0) < settings.DEVICE_FAILURES_LIMIT
+
+
+def claim(device: Device) -> bool:
+    """Count one try of a secret on `device`, before it is compared; True while it is within
+    the device's limit. A try that then succeeds is followed by `remember_device`, whose new
+    nonce starts again at none."""
+    (tries,) = counters.bump({_tries_key(device.nonce): FAILURES_WINDOW_SECONDS})
     return tries <= settings.DEVICE_FAILURES_LIMIT
 
 
-def _nonce(request: HttpRequest, user_id: int, now: datetime) -> str | None:
-    """The nonce of the request's device cookie when it is genuine, not too old and issued
-    to `user_id`; None otherwise."""
+def known_device(request: HttpRequest, user_id: int, *, now: datetime) -> bool:
+    """Whether the request comes from a known device of `user_id`, still trusted."""
+    device = device_of(request, now=now)
+    return device is not None and device.user_id == user_id and trusted(device)
+
+
+def claim_try(request: HttpRequest, user_id: int, *, now: datetime) -> bool:
+    """claim() for the request's device when it is a device of `user_id`; False otherwise."""
+    device = device_of(request, now=now)
+    return device is not None and device.user_id == user_id and claim(device)
+
+
+def _payload(request: HttpRequest, now: datetime) -> dict | None:
+    """The payload of the request's device cookie when it is genuine, well formed and not
+    too old; None otherwise."""
     raw = request.COOKIES.get(DEVICE_COOKIE_NAME)
     if not raw:
         return None
@@ -85,7 +111,7 @@ def _nonce(request: HttpRequest, user_id: int, now: datetime) -> str | None:
         payload = signing.loads(raw, salt=SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(payload, dict) or payload.get("user") != user_id:
+    if not isinstance(payload, dict) or type(payload.get("user")) is not int:
         return None
     issued, nonce = payload.get("issued"), payload.get("nonce")
     if not isinstance(issued, int) or not isinstance(nonce, str):
@@ -93,7 +119,7 @@ def _nonce(request: HttpRequest, user_id: int, now: datetime) -> str | None:
     age = now.timestamp() - issued  # a little below 0: another server's clock runs ahead
     if not -300 <= age < settings.DEVICE_COOKIE_DAYS * 24 * 3600:
         return None
-    return nonce
+    return payload
 
 
 def _tries_key(nonce: str) -> str:

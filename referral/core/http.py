@@ -22,6 +22,16 @@ def client_ip(request) -> str:
     return seen_by_proxy or _client_key(remote) or remote
 
 
+def network_of(client: str) -> str:
+    """The network a client key (client_ip) is in: its /24, or the /48 of an IPv6 one. Many
+    addresses of one network are often one party (a small botnet, a hosting provider)."""
+    try:
+        network = ipaddress.ip_network(client, strict=False)
+    except ValueError:  # not an address (client_ip's last resort): its own network
+        return client
+    return str(network.supernet(new_prefix=24 if network.version == 4 else 48))
+
+
 def _client_key(entry: str) -> str | None:
     """'203.0.113.9:4711' -> '203.0.113.9'; '[2001:db8::1]:4711' -> '2001:db8::/64'."""
     text = entry.strip()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from referral.accounts import services
 from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
-from referral.core import ratelimit
+from referral.core import devices, ratelimit
 from referral.core.errors import ChallengeRequired, DomainError, InviteNotNewUser, Throttled
 from referral.core.http import client_ip
 from referral.core.serializers import first_error
@@ -66,6 +66,7 @@ def phone(request):
                     now=timezone.now(),
                     altcha=serializer.validated_data.get("altcha"),
                     language=get_language(),
+                    device=devices.device_of(request, now=timezone.now()),
                 )
             except ChallengeRequired as challenged:
                 return _challenge(request, challenged, phone=request.POST["phone"], invite=invite)
@@ -180,6 +181,7 @@ def code(request):
                     channel="share_link",  # the pages' invite at sign-up comes from a link
                     ip=client_ip(request),
                     now=timezone.now(),
+                    device=devices.device_of(request, now=timezone.now()),
                 )
             except DomainError as refused:
                 error = str(refused.message)
@@ -187,6 +189,7 @@ def code(request):
                 auth_login(request, login.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.pop(PHONE_KEY, None)
                 request.session.pop(INVITE_KEY, None)
+                response = redirect("web:profile")
                 if login.invite_error is not None:
                     messages.warning(
                         request,
@@ -194,10 +197,12 @@ def code(request):
                         % {"code": invite, "reason": login.invite_error.message},
                     )
                     if isinstance(login.invite_error, InviteNotNewUser):
-                        return redirect(_profile_url(invite))  # the form, filled in
+                        response = redirect(_profile_url(invite))  # the form, filled in
                 elif login.created and invite:
                     messages.success(request, _("Invite code activated"))
-                return redirect("web:profile")
+                # This browser is a known device of the account from now on (finding 12).
+                devices.remember_device(response, login.user.pk, now=timezone.now())
+                return response
         else:
             error = str(first_error(serializer.errors)[0])
     state = services.code_state(phone=number, ip=client_ip(request), now=timezone.now())
@@ -216,7 +221,11 @@ def resend(request):
         return redirect("web:phone")
     try:
         services.request_code(
-            phone=number, ip=client_ip(request), now=timezone.now(), language=get_language()
+            phone=number,
+            ip=client_ip(request),
+            now=timezone.now(),
+            language=get_language(),
+            device=devices.device_of(request, now=timezone.now()),
         )
     except ChallengeRequired as challenged:
         invite = request.session.get(INVITE_KEY)

@@ -1,0 +1,62 @@
+"""Issue 21, finding 12 on the pages: the browser that logged in before is a known device of
+the account, and passes the phone's pause that strangers set off."""
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from harness.servers import code_from_sms
+from referral.accounts import services, sms
+from referral.core import devices, errors
+
+from ..factories import PHONE, wrong_code
+
+pytestmark = pytest.mark.django_db
+
+
+def page_login(client, capture):
+    with capture(execute=True):
+        assert client.post("/ui/phone/", {"phone": PHONE}).status_code == 302
+    return client.post("/ui/code/", {"code": code_from_sms(sms.outbox[-1].text)})
+
+
+def pause_the_phone():
+    """Ten /24s type 50 wrong codes at the phone's current code: everyone else waits a day."""
+    now = timezone.now()
+    code = code_from_sms(sms.outbox[-1].text)
+    for n in range(10):
+        for _ in range(5):
+            with pytest.raises(errors.DomainError):
+                services.verify_code(
+                    phone=PHONE, code=wrong_code(code), ip=f"198.51.{n}.7", now=now
+                )
+
+
+def test_finding_12_a_login_on_the_pages_makes_the_browser_a_known_device(
+    client, django_capture_on_commit_callbacks
+):
+    response = page_login(client, django_capture_on_commit_callbacks)
+
+    cookie = response.cookies[devices.DEVICE_COOKIE_NAME]
+    assert response["Location"] == "/ui/profile/"
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["max-age"]
+
+
+def test_finding_12_the_known_browser_logs_in_while_the_phone_is_paused_for_others(
+    client, django_capture_on_commit_callbacks
+):
+    page_login(client, django_capture_on_commit_callbacks)
+    client.post("/ui/logout/")
+    stranger = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert stranger.post("/ui/phone/", {"phone": PHONE}).status_code == 302
+    pause_the_phone()
+    code = code_from_sms(sms.outbox[-1].text)
+
+    refused = stranger.post("/ui/code/", {"code": code})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/ui/phone/", {"phone": PHONE})
+    known = client.post("/ui/code/", {"code": code})
+
+    assert refused.status_code == 400
+    assert known.status_code == 302 and known["Location"] == "/ui/profile/"
