@@ -434,6 +434,9 @@ LOGGING: dict[str, Any] = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Without Django's own handlers: its mail_admins would e-mail ALERT_EMAILS a traceback
+        # for every error answer (anyone can cause one). Only the alerts mail (SMS budgets).
+        "django": {"handlers": [], "level": "INFO"},
         # One line per request comes from referral.request; these would repeat it.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR" if LOG_FORMAT == "json" else "INFO"},

@@ -10,16 +10,27 @@ def client_ip(request) -> str:
     """The client as limits count it: an IPv4 address, or the /64 network of an IPv6 one.
 
     One IPv6 host commonly holds a whole /64, so counting its addresses one by one
-    would hand it 2**64 buckets. With N trusted proxies each appends the address it
-    saw to X-Forwarded-For, so the client is the N-th entry from the right; anything
+    would hand it 2**64 buckets. The address is `client_address`'s.
+    """
+    address = client_address(request)
+    if address is None:
+        return request.META.get("REMOTE_ADDR", "")
+    if address.version == 4:
+        return str(address)
+    return str(ipaddress.IPv6Network((address, 64), strict=False))
+
+
+def client_address(request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client's own address, whole. With N trusted proxies each appends the address
+    it saw to X-Forwarded-For, so the client is the N-th entry from the right; anything
     left of it is the client's own claim. With fewer entries than that, no trusted
     proxy wrote the header, and the connection's address is used.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     count = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if count else []
-    seen_by_proxy = _client_key(forwarded[-count]) if len(forwarded) >= count > 0 else None
-    return seen_by_proxy or _client_key(remote) or remote
+    seen_by_proxy = _address(forwarded[-count]) if len(forwarded) >= count > 0 else None
+    return seen_by_proxy or _address(remote)
 
 
 def network_of(client: str) -> str:
@@ -32,8 +43,8 @@ def network_of(client: str) -> str:
     return str(network.supernet(new_prefix=24 if network.version == 4 else 48))
 
 
-def _client_key(entry: str) -> str | None:
-    """'203.0.113.9:4711' -> '203.0.113.9'; '[2001:db8::1]:4711' -> '2001:db8::/64'."""
+def _address(entry: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """'203.0.113.9:4711' -> 203.0.113.9; '[2001:db8::1]:4711' -> 2001:db8::1."""
     text = entry.strip()
     if text.startswith("["):  # [v6] or [v6]:port
         text = text[1:].partition("]")[0]
@@ -43,11 +54,9 @@ def _client_key(entry: str) -> str | None:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if address.version == 4:
-        return str(address)
-    if address.ipv4_mapped:
-        return str(address.ipv4_mapped)
-    return str(ipaddress.IPv6Network((address, 64), strict=False))
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
 
 
 def is_api_request(request) -> bool:

@@ -19,7 +19,12 @@ from prometheus_client import (
 )
 
 from .errors import NotFound
-from .http import json_error
+from .http import client_address, json_error
+
+# Label values come only from these and from the URL patterns: anything else is "other",
+# or a client could add a series per request (2,000 made-up methods made 30,000).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER = "other"
 
 REQUESTS = Counter(
     "referral_http_requests", "HTTP requests answered", ["method", "route", "status"]
@@ -35,13 +40,15 @@ DURATION = Histogram(
 def observe(request, response, seconds: float) -> None:
     """Count one answered request, by its URL pattern (never the raw path: unbounded)."""
     match = getattr(request, "resolver_match", None)
-    route = match.route if match is not None else "unmatched"
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-    DURATION.labels(request.method, route).observe(seconds)
+    route = match.route if match is not None else OTHER
+    method = request.method if request.method in METHODS else OTHER
+    REQUESTS.labels(method, route, str(response.status_code)).inc()
+    DURATION.labels(method, route).observe(seconds)
 
 
 def metrics(request):
-    """The metrics, for METRICS_TOKEN or a client in METRICS_ALLOWED_NETWORKS; else a 404."""
+    """The metrics, for METRICS_TOKEN or a client in METRICS_ALLOWED_NETWORKS (the client as
+    the app resolves it behind TRUSTED_PROXY_COUNT proxies); else a 404."""
     if not _allowed(request):
         return json_error(NotFound())
     registry = CollectorRegistry()
@@ -60,8 +67,25 @@ def _allowed(request) -> bool:
     given = request.headers.get("Authorization", "")
     if token and constant_time_compare(given, f"Bearer {token}"):
         return True
-    try:  # the connection's own address: a proxy's X-Forwarded-For is not trusted here
-        client = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    # Both must be allowed: the client as the app resolves it (behind a proxy on this
+    # host, the connection is the proxy's loopback whoever the client is), and the
+    # connection (a proxy elsewhere forwarding "127.0.0.1" speaks of its own host).
+    return _in_allowed_networks(client_address(request)) and _in_allowed_networks(
+        _parsed(request.META.get("REMOTE_ADDR", ""))
+    )
+
+
+def _parsed(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return any(client in network for network in settings.METRICS_ALLOWED_NETWORKS)
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _in_allowed_networks(address) -> bool:
+    return address is not None and any(
+        address in network for network in settings.METRICS_ALLOWED_NETWORKS
+    )

@@ -1,8 +1,10 @@
+import io
 import logging
 import re
 import time
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
 from django.middleware import common
@@ -110,3 +112,29 @@ class DependencyFailureMiddleware:
         for name, value in error_headers(error).items():
             response[name] = value
         return response
+
+
+class ChunkedBodyMiddleware:
+    """WSGI middleware: a body sent with Transfer-Encoding: chunked reaches Django.
+
+    Django reads a request without Content-Length as having no body ("phone: required").
+    gunicorn decodes the chunks (and says so with wsgi.input_terminated); this reads them,
+    up to one byte past DATA_UPLOAD_MAX_MEMORY_SIZE, and gives Django their length, so a
+    body over it is the usual 413 body_too_large. runserver, which passes the chunks on
+    undecoded, decodes them in its own handler (referral.core's runserver).
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        decoded = environ.get("wsgi.input_terminated")  # by the server: gunicorn
+        length = environ.get("CONTENT_LENGTH")
+        if decoded and is_chunked(environ.get("HTTP_TRANSFER_ENCODING", ""), length):
+            body = environ["wsgi.input"].read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        return self.application(environ, start_response)
+
+
+def is_chunked(transfer_encoding: str, content_length: str | None) -> bool:
+    return "chunked" in transfer_encoding.lower() and not content_length

@@ -6,19 +6,24 @@ Retries follow Svix's schedule with ±10 % jitter, keeping the event's webhook-i
 about 28 hours; an endpoint failing for WEBHOOKS_DISABLE_AFTER_DAYS is disabled.
 """
 
+import contextlib
+import http.client
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from referral.core import outbox
@@ -90,7 +95,9 @@ def claim(
         worker=worker,
         limit=limit,
         now=now,
-        lease_seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 10,  # outlives a send
+        # Outlives a send (its deadline is WEBHOOKS_TIMEOUT_SECONDS): no second worker takes
+        # a delivery still being sent.
+        lease_seconds=settings.WEBHOOKS_TIMEOUT_SECONDS * 2 + 10,
         tries_field="attempts",
         ids=ids,
     )
@@ -101,16 +108,34 @@ def claim(
     )
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 3xx is the answer itself: a failure, never followed
+def claim_fairly(
+    *, worker: str, limit: int, now: datetime, in_flight: Counter[int], per_endpoint: int
+) -> list[Delivery]:
+    """`claim`, keeping at most `per_endpoint` sends to one endpoint in flight (`in_flight`
+    counts the worker's own by endpoint): a slow receiver holds that many threads for up
+    to a deadline each, never the threads other endpoints' events need."""
+    full = [pk for pk, sending in in_flight.items() if sending >= per_endpoint]
+    due = (
+        Delivery.objects.filter(state=PENDING, next_try_at__lte=now, endpoint__enabled=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .exclude(endpoint_id__in=full)
+        .order_by("next_try_at", "id")
+        .values_list("id", "endpoint_id")[: limit * per_endpoint]
+    )
+    room = {pk: per_endpoint - sending for pk, sending in in_flight.items()}
+    ids: list[int] = []
+    for pk, endpoint_id in due:
+        if len(ids) < limit and room.get(endpoint_id, per_endpoint) > 0:
+            room[endpoint_id] = room.get(endpoint_id, per_endpoint) - 1
+            ids.append(pk)
+    return claim(worker=worker, limit=limit, now=now, ids=ids) if ids else []
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def attempt(delivery: Delivery, *, now: datetime) -> Result:
-    """POST the event to its endpoint once. Touches no database."""
+def attempt(
+    delivery: Delivery, *, now: datetime, resolve: Callable[..., list] = socket.getaddrinfo
+) -> Result:
+    """POST the event to its endpoint once, all within WEBHOOKS_TIMEOUT_SECONDS (the name's
+    lookup included), to the address the SSRF check approved. Touches no database."""
     endpoint, event = delivery.endpoint, delivery.event
     secrets_ = [endpoint.secret]
     if (
@@ -119,32 +144,112 @@ def attempt(delivery: Delivery, *, now: datetime) -> Result:
         and now < endpoint.previous_secret_until
     ):
         secrets_.append(endpoint.previous_secret)
-    headers = signing.headers(
-        secrets_, msg_id=event.id, timestamp=int(now.timestamp()), body=event.body
-    )
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked by safety.check
-        endpoint.url,
-        data=event.body.encode(),
-        headers={
-            **headers,
-            "Content-Type": "application/json",
-            "User-Agent": "Referral-Webhooks/1",
-        },
-        method="POST",
-    )
+    headers = {
+        **signing.headers(
+            secrets_, msg_id=event.id, timestamp=int(now.timestamp()), body=event.body
+        ),
+        "Content-Type": "application/json",
+        "User-Agent": "Referral-Webhooks/1",
+    }
     started = time.monotonic()
+    deadline = started + settings.WEBHOOKS_TIMEOUT_SECONDS
     result = partial(Result, delivery.pk, endpoint.pk, delivery.attempts, now)
+    connection = None
     try:
-        safety.check(endpoint.url)  # again: DNS can change
-        with _opener.open(request, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS) as response:
-            status, raw = response.status, response.read(MAX_RESPONSE_BYTES)
-    except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
-        status, raw = error.code, error.read(MAX_RESPONSE_BYTES)
-    except (safety.UnsafeURL, OSError, ValueError) as error:  # refused, DNS, connection, timeout
-        error_text = f"{type(error).__name__}: {error}"[:200]
+        target = safety.check(endpoint.url, resolve=partial(_looked_up, resolve, deadline))
+        connection = _PinnedConnection(target, deadline=deadline)
+        status, raw = connection.post(body=event.body.encode(), headers=headers)
+    except (safety.UnsafeURL, OSError, ValueError, http.client.HTTPException) as error:
+        # refused, DNS, connection, TLS, a malformed answer, the deadline
+        if isinstance(error, TimeoutError) or (connection is not None and connection.aborted):
+            seconds = settings.WEBHOOKS_TIMEOUT_SECONDS
+            error_text = f"timed out: no whole answer within the deadline ({seconds:g} s)"
+        else:
+            error_text = f"{type(error).__name__}: {error}"[:200]
         return result(duration_ms=_ms_since(started), error=error_text)
     excerpt = raw[:300].decode("utf-8", "replace")
     return result(duration_ms=_ms_since(started), status=status, response=excerpt)
+
+
+# getaddrinfo cannot be interrupted: a lookup runs here, and a send waits for it only
+# until its deadline (a hung resolver then holds a thread of this pool, not the send).
+_lookups = ThreadPoolExecutor(4, thread_name_prefix="webhook-dns")
+
+
+def _looked_up(resolve: Callable[..., list], deadline: float, *args, **kwargs) -> list:
+    return _lookups.submit(resolve, *args, **kwargs).result(timeout=_left(deadline))
+
+
+def _left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the deadline passed")
+    return left
+
+
+class _PinnedConnection(http.client.HTTPConnection):
+    """HTTP or HTTPS to the addresses `target` was checked with (never looked up again:
+    DNS rebinding), naming its host in the Host header and TLS (SNI and the certificate's
+    name). A watchdog thread ends it at `deadline`, however slowly the receiver answers:
+    a socket timeout counts for each read alone (1 byte every 4 s kept one send 60 s)."""
+
+    def __init__(self, target: safety.Target, *, deadline: float):
+        super().__init__(target.host, target.port, timeout=_left(deadline))
+        self.target, self.deadline = target, deadline
+        self.default_port = 443 if target.scheme == "https" else 80  # Host names no port then
+        self.aborted = False
+        self._closed = False
+        self._lock = threading.Lock()  # abort() against connect() and close()
+
+    def post(self, *, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """The status and the first MAX_RESPONSE_BYTES of the answer (a 3xx is not followed)."""
+        watchdog = threading.Timer(_left(self.deadline), self.abort)
+        watchdog.start()
+        try:
+            self.request("POST", self.target.path, body=body, headers=headers)
+            response = self.getresponse()
+            raw = response.read(MAX_RESPONSE_BYTES)
+        finally:
+            watchdog.cancel()
+            self.close()
+        if self.aborted:
+            raise TimeoutError("the deadline passed")
+        return response.status, raw
+
+    def connect(self) -> None:
+        sock = self._connected_socket()
+        if self.target.scheme == "https":
+            sock = ssl.create_default_context().wrap_socket(
+                sock, server_hostname=self.host, do_handshake_on_connect=False
+            )
+        with self._lock:
+            self.sock = sock
+            if self.aborted:
+                raise TimeoutError("the deadline passed")
+        if isinstance(sock, ssl.SSLSocket):
+            sock.do_handshake()
+
+    def _connected_socket(self) -> socket.socket:
+        failure: OSError = OSError(f"no address for {self.host}")
+        for address in self.target.addresses:
+            try:
+                return socket.create_connection((address, self.port), _left(self.deadline))
+            except OSError as error:
+                failure = error
+        raise failure
+
+    def abort(self) -> None:
+        """Shut the socket: a read blocked in another thread returns at once."""
+        with self._lock:
+            self.aborted = True
+            if self.sock is not None and not self._closed:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(self.sock, socket.SHUT_RDWR)  # also under TLS
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            super().close()
 
 
 def _ms_since(started: float) -> int:
@@ -225,19 +330,12 @@ def replay(deliveries, *, now: datetime) -> int:
     return count
 
 
-def deliver_due(
-    *,
-    worker: str,
-    limit: int,
-    now: datetime,
-    ids: list[int] | None = None,
-    send: Callable[..., Iterable[Result]] = map,
-) -> int:
-    """One round: fan out, claim, send (with `send`, a `map`: the worker's is its thread
-    pool's), record. Returns how many were tried."""
+def deliver_due(*, worker: str, limit: int, now: datetime, ids: list[int] | None = None) -> int:
+    """One round in this thread: fan out, claim, send one after another, record. Returns how
+    many were tried. (The worker's own loop sends on its pool: worker.py.)"""
     fan_out()
     claimed = claim(worker=worker, limit=limit, now=now, ids=ids)
-    record(list(send(partial(attempt, now=now), claimed)))
+    record([attempt(row, now=now) for row in claimed])
     return len(claimed)
 
 

@@ -1,9 +1,12 @@
 """No input, however malformed, gets anything but a 4xx JSON error."""
 
 import json
+import re
 
 import pytest
 from rest_framework.test import APIClient
+
+from harness.servers import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +272,32 @@ def test_an_api_path_without_its_slash_is_a_json_404_naming_the_right_path(setti
 
 def test_pages_without_the_slash_still_redirect(client):
     assert client.get("/ui/phone")["Location"] == "/ui/phone/"
+
+
+def readme_error_codes() -> set[str]:
+    """The codes of the README's Errors table (and the line under it)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Errors") : readme.index("## Rules")]
+    return set(re.findall(r"`([a-z_]+)`", section))
+
+
+def test_finding_16_every_code_bad_input_gets_is_in_the_readme_errors_table(api, client_for):
+    """Finding 16: `surrogate_characters_not_allowed` (a lone surrogate, "\\ud800", in a
+    text field) was answered but missing from the README's table; so is any other."""
+    answered = {}
+    for path, field in ENDPOINTS:
+        for value in BAD_VALUES:
+            body = {"phone": "+79991234567", "code": "1234", field: value}
+            response = client_for(path, api).post(
+                path, json.dumps(body), content_type="application/json"
+            )
+            answered.setdefault(response.json()["code"], (path, value))
+        for raw in RAW_BODIES:
+            response = client_for(path, api).post(path, raw, content_type="application/json")
+            answered.setdefault(response.json()["code"], (path, raw))
+
+    assert "surrogate_characters_not_allowed" in answered
+    missing = {
+        code: example for code, example in answered.items() if code not in readme_error_codes()
+    }
+    assert missing == {}
