@@ -25,9 +25,9 @@ def test_the_short_attack_simulation_stops_the_botnets_and_serves_every_real_use
     assert verdict["real_refused"] == 0
     assert verdict["real_never_challenged"] >= 0.98
     # The short run's attack is small next to what the defence lets through while it
-    # learns a prefix (SMS_RISK_BLOCK_MIN_SENT numbers), so its cut is lower than the
-    # full run's.
-    assert verdict["attacker_sms_cut"] >= 0.85
+    # learns a prefix (SMS_RISK_PREFIX_BLOCK_MIN_SENT numbers, 20 since issue 21's finding
+    # 15: 60 of the pumping botnet's SMS here), so its cut is lower than the full run's.
+    assert verdict["attacker_sms_cut"] >= 0.78
     for scenario in ("pumping botnet", "slow botnet", "burst from one address"):
         assert runs["risk signals"][scenario]["sms"] < runs["fixed counters"][scenario]["sms"]
     # Issue 21, finding 2: ten networks spend the budget; a spent budget that refuses every
