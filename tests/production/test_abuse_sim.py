@@ -27,7 +27,7 @@ def test_the_short_attack_simulation_stops_the_botnets_and_serves_every_real_use
     # The short run's attack is small next to what the defence lets through while it
     # learns a prefix (SMS_RISK_PREFIX_BLOCK_MIN_SENT numbers, 20 since issue 21's finding
     # 15: 60 of the pumping botnet's SMS here), so its cut is lower than the full run's.
-    assert verdict["attacker_sms_cut"] >= 0.78
+    assert verdict["attacker_sms_cut"] >= 0.75
     for scenario in ("pumping botnet", "slow botnet", "burst from one address"):
         assert runs["risk signals"][scenario]["sms"] < runs["fixed counters"][scenario]["sms"]
     # Issue 21, finding 2: ten networks spend the budget; a spent budget that refuses every
