@@ -682,7 +682,7 @@ def test_finding_12_a_known_device_passes_the_pause_strangers_set_off(request_co
     with pytest.raises(errors.PhonePaused):
         services.verify_code(phone=PHONE, ip=OWNER, code=code, now=now)
 
-    device = devices.Device(user_id=owner.pk, nonce="the owner's browser")
+    device = devices.Device(user_id=owner.pk, nonce="owners-browser")
     user, created = services.verify_code(phone=PHONE, ip=OWNER, code=code, now=now, device=device)
 
     assert user == owner and not created
@@ -713,7 +713,7 @@ def test_finding_12_a_known_device_gets_a_code_when_strangers_spent_the_phones_h
     with pytest.raises(errors.Throttled):
         request_code(now=later, ip=OWNER)
 
-    device = devices.Device(user_id=owner.pk, nonce="the owner's browser")
+    device = devices.Device(user_id=owner.pk, nonce="owners-browser")
     request_code(now=later, ip=OWNER, device=device)
 
     assert sms.outbox[-1].phone == PHONE and len(sms.outbox) == 11
