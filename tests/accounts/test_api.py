@@ -316,3 +316,13 @@ def test_finding_20_api_logins_set_last_login(log_in):
     with time_machine.travel(later, tick=False):
         log_in()
     assert User.objects.get(phone=PHONE).last_login == later
+
+
+def test_finding_20_the_schema_says_a_fresh_code_is_sent_again(api):
+    """Finding 20 (issue 21): the request_code schema text states the rule (README, Rules):
+    while the current code is fresh the same code is sent again, not replaced."""
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    description = schema["paths"]["/api/auth/request_code/"]["post"]["description"]
+
+    assert "the same code is sent again" in description
+    assert "replaces the previous one" not in description
