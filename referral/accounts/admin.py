@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist import admin as token_admin
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from referral.core.admin_columns import to_the_second
+
 from . import delivery, services
 from .models import CodeMessage, Phone, User, WrongGuess
 
@@ -76,14 +78,14 @@ class CodeMessageAdmin(CodeRecordAdmin):
     list_display = [
         "phone",
         "source",
-        "created_at",
+        to_the_second(CodeMessage, "created_at"),
         "state",
-        "sent_at",
+        to_the_second(CodeMessage, "sent_at"),
         "delivery_tries",
         "delivery_error",
-        "next_try_at",
+        to_the_second(CodeMessage, "next_try_at"),
         "claimed_by",
-        "lease_until",
+        to_the_second(CodeMessage, "lease_until"),
     ]
     list_filter = ["state", "delivery_tries"]
     search_fields = ["code__phone__number", "source", "delivery_error", "claimed_by"]
@@ -112,7 +114,7 @@ class CodeMessageAdmin(CodeRecordAdmin):
 class WrongGuessAdmin(CodeRecordAdmin):
     """Wrong codes by phone and client address: who is guessing, and at whom."""
 
-    list_display = ["phone", "source", "at"]
+    list_display = ["phone", "source", to_the_second(WrongGuess, "at")]
     search_fields = ["code__phone__number", "source"]
     date_hierarchy = "at"
 

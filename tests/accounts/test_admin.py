@@ -1,5 +1,5 @@
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -238,3 +238,21 @@ def test_the_admin_never_shows_a_refresh_token_itself(staff_client):
 
     assert response.status_code == 200 and token.jti in response.content.decode()
     assert refresh not in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_finding_20_sms_queue_times_show_seconds(staff_client, language):
+    """Finding 20 (issue 21): the SMS queue's times read "3 a.m." in English (the minutes and
+    seconds dropped); an operator tracing a delivery needs them to the second."""
+    at = datetime(2026, 12, 4, 3, 0, 7, tzinfo=UTC)
+    code = a_code(Phone.objects.create(number="+79991234567"))
+    CodeMessage.objects.update(created_at=at, sent_at=at + timedelta(seconds=1), next_try_at=at)
+    WrongGuess.objects.create(code=code, source="198.51.100.9", at=at + timedelta(seconds=2))
+    ask = {"HTTP_ACCEPT_LANGUAGE": language}
+
+    queue = staff_client.get("/admin/accounts/codemessage/", **ask).content.decode()
+    guesses = staff_client.get("/admin/accounts/wrongguess/", **ask).content.decode()
+
+    assert "2026-12-04 03:00:07" in queue and "2026-12-04 03:00:08" in queue
+    assert "2026-12-04 03:00:09" in guesses
+    assert "3 a.m." not in queue + guesses
