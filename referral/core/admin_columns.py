@@ -3,6 +3,7 @@ the second, the same in every language. Django's DATETIME_FORMAT has no seconds,
 English drops the minutes too when they are zero ("3 a.m.")."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import admin
 from django.db import models
@@ -11,12 +12,16 @@ from django.utils import formats, timezone
 TO_THE_SECOND = "Y-m-d H:i:s"
 
 
-def to_the_second(model: type[models.Model], field: str) -> Callable[[models.Model], str | None]:
-    """A column for list_display or readonly_fields: `field` of `model` as 2026-12-04 03:00:07
-    (in the admin's time zone), sorted by the field, titled with its verbose name."""
+def to_the_second(model: type[models.Model], field: str) -> Callable[[Any, Any], str | None]:
+    """A ModelAdmin method for list_display or readonly_fields: `field` of `model` as
+    2026-12-04 03:00:07 (in the admin's time zone), sorted by the field, titled with its
+    verbose name. `sent = to_the_second(Message, "sent_at")` in the class, then "sent"."""
+    moment = model._meta.get_field(field)
+    if not isinstance(moment, models.DateTimeField):
+        raise TypeError(f"{model.__name__}.{field} is not a DateTimeField")
 
-    @admin.display(description=model._meta.get_field(field).verbose_name, ordering=field)
-    def column(row: models.Model) -> str | None:
+    @admin.display(description=moment.verbose_name, ordering=field)
+    def column(model_admin: Any, row: Any) -> str | None:
         value = getattr(row, field)
         if value is None:
             return None  # the admin's empty value

@@ -91,7 +91,7 @@ def test_the_log_of_an_event_shows_its_attempts(staff_client, subscribe):
 def test_finding_20_webhook_attempt_times_show_seconds(staff_client, subscribe, language):
     """Finding 20 (issue 21): the webhooks' log read "3 a.m." in English (the minutes and
     seconds dropped); an operator matching an attempt to a receiver's log needs seconds."""
-    running, endpoint = subscribe(500)
+    _, endpoint = subscribe(500)
     at = datetime(2026, 12, 4, 3, 0, 7, tzinfo=UTC)
     with transaction.atomic():
         event = events.emit("user.signed_up", lambda: {"n": 1}, now=at, to=[endpoint.pk])

@@ -9,6 +9,7 @@ required field) and the password itself; --noinput is Django's.
 import getpass
 import os
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.management.commands import createsuperuser
@@ -40,14 +41,16 @@ class Command(createsuperuser.Command):
     def handle(self, *args, **options):
         if not options["interactive"] or not self.stdin.isatty():
             return super().handle(*args, **options)
-        manager = self.UserModel._default_manager.db_manager(options["database"])
+        # The user model's own manager: it has create_superuser (the stubs know only Manager).
+        manager: Any = self.UserModel._default_manager.db_manager(options["database"])
+        name = self.username_field.name
         try:
-            phone = self._phone(manager, given=options[self.UserModel.USERNAME_FIELD])
-            password = self._password(self.UserModel(phone=phone))
+            phone = self._phone(manager, given=options[name])
+            password = self._password(self.UserModel(**{name: phone}))
         except KeyboardInterrupt:
             self.stderr.write("\n" + _("Cancelled."))
             sys.exit(1)
-        manager.create_superuser(phone=phone, password=password)
+        manager.create_superuser(**{name: phone}, password=password)
         if options["verbosity"] >= 1:
             self.stdout.write(_("Superuser created."))
 
@@ -61,7 +64,7 @@ class Command(createsuperuser.Command):
             except exceptions.ValidationError as error:
                 self.stderr.write(_("Error: %(reason)s") % {"reason": " ".join(error.messages)})
                 continue
-            if manager.filter(phone=phone).exists():
+            if manager.filter(**{field.name: phone}).exists():
                 self.stderr.write(_("Error: this phone already has an account."))
                 continue
             return phone
