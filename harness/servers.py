@@ -246,7 +246,9 @@ class NginxServer(Process):
 
     CONFIG = ROOT / "config" / "nginx.conf"
 
-    def __init__(self, upstream_port: int, *, port: int | None = None, directory=None):
+    def __init__(
+        self, upstream_port: int, *, port: int | None = None, directory: Path | None = None
+    ):
         port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.throwaway = directory is None
@@ -260,6 +262,14 @@ class NginxServer(Process):
         super().__init__(command, port=port)
 
     def start(self):
+        # nginx would exit on a taken port while the other listener answered our wait.
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx does
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError:
+                self.stop()  # removes a throwaway directory
+                raise RuntimeError(f"127.0.0.1:{self.port} is taken") from None
         self.directory.mkdir(parents=True, exist_ok=True)
         # Run as root, nginx's workers are `nobody`: they must reach the temp paths in here.
         self.directory.chmod(0o755)

@@ -106,8 +106,9 @@ def test_finding_8_without_nginx_slow_clients_starve_gunicorn(stack):
     gunicorn's 30 s timeout.)"""
     with AppServer(stack.env, workers=2) as direct:
         clients = attack(direct.port, seconds=5)
-        with pytest.raises((TimeoutError, urllib.error.URLError)):
+        with pytest.raises((TimeoutError, urllib.error.URLError)) as unanswered:
             healthz_seconds(direct.url, timeout=3)
+        assert isinstance(getattr(unanswered.value, "reason", unanswered.value), TimeoutError)
         for client in clients:
             client.join()
         assert all(client.closed_by_server_after is None for client in clients)
