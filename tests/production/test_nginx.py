@@ -1,9 +1,9 @@
-"""Slow clients (slowloris) against the production stack, with and without nginx in front.
+"""nginx in front of gunicorn (config/nginx.conf, as `make serve` runs it), and slow clients
+(slowloris) against the production stack with and without it.
 
 gunicorn's sync workers serve one connection each until its request is whole, so a
-few clients that send a header line every 2 s hold them all. nginx (config/nginx.conf,
-as `make serve` runs it) reads whole requests first and drops a client whose headers
-take longer than its client_header_timeout.
+few clients that send a header line every 2 s hold them all. nginx reads whole requests
+first and drops a client whose headers take longer than its client_header_timeout.
 """
 
 import socket
@@ -15,6 +15,8 @@ import urllib.request
 import pytest
 
 from harness.servers import AppServer, NginxServer, eventually, get
+
+pytestmark = pytest.mark.live
 
 SLOW_CLIENTS = 12
 LINE_EVERY = 2.0  # seconds between two header lines of one slow client
@@ -113,3 +115,37 @@ def test_finding_8_without_nginx_slow_clients_starve_gunicorn(stack):
             client.join()
         assert all(client.closed_by_server_after is None for client in clients)
         eventually(lambda: get(direct.url + "/healthz")[0] == 200, timeout=10)
+
+
+def test_nginx_passes_whole_requests_and_says_who_the_client_is():
+    """What the app behind it relies on (TRUSTED_PROXY_COUNT=1): nginx appends the address it
+    saw to X-Forwarded-For (the client's own entries stay left of it), writes
+    X-Forwarded-Proto itself, and hands a chunked body on whole, with its length."""
+    upstream = socket.create_server(("127.0.0.1", 0))
+    received = []
+
+    def answer_once():
+        connection, _ = upstream.accept()
+        with connection:
+            request = b""
+            while not request.endswith(b"hello world"):
+                request += connection.recv(4096)
+            received.append(request.decode())
+            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    with upstream, NginxServer(upstream.getsockname()[1]) as front:
+        threading.Thread(target=answer_once, daemon=True).start()
+        with socket.create_connection(("127.0.0.1", front.port), timeout=10) as client:
+            client.sendall(
+                b"POST /api/auth/request_code/ HTTP/1.1\r\nHost: localhost\r\n"
+                b"X-Forwarded-For: 203.0.113.66\r\nX-Forwarded-Proto: https\r\n"
+                b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n"
+            )
+            assert client.recv(4096).startswith(b"HTTP/1.1 200")
+
+    headers = received[0].lower()
+    assert "\r\nx-forwarded-for: 203.0.113.66, 127.0.0.1\r\n" in headers
+    assert "\r\nx-forwarded-proto: http\r\n" in headers
+    assert "\r\ncontent-length: 11\r\n" in headers and "transfer-encoding" not in headers
+    assert "\r\nhost: localhost\r\n" in headers
