@@ -46,7 +46,7 @@ vendor: node-deps
 		node_modules/altcha/dist_external/altcha.css node_modules/altcha/LICENSE.txt \
 		referral/web/static/vendor/altcha/
 
-# Production mode on this machine: gunicorn + the SMS worker, PostgreSQL, Redis.
+# Production mode on this machine: nginx in front of gunicorn, the SMS worker, PostgreSQL, Redis.
 serve: install system-deps
 	$(PY) scripts/serve.py
 

@@ -1,10 +1,12 @@
-"""Real servers for tests, scripts and benchmarks: runserver, gunicorn, the task worker,
-PostgreSQL and Redis, each on a free loopback port, started and stopped by the caller."""
+"""Real servers for tests, scripts and benchmarks: runserver, gunicorn, nginx in front of
+it, the task worker, PostgreSQL and Redis, each on a free loopback port, started and
+stopped by the caller."""
 
 import os
 import re
 import shutil
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -232,6 +234,64 @@ class AppServer(Process):
             "--workers", str(workers),
         ]  # fmt: skip
         super().__init__(command, env, port)
+
+
+class NginxServer(Process):
+    """nginx in front of an app server, from config/nginx.conf: the buffering proxy that
+    gunicorn's sync workers need (README, Deploying).
+
+    It runs in the foreground with everything it writes (config, pid, error log, temp
+    files) under `directory`, a throwaway one unless given; no system file is touched.
+    """
+
+    CONFIG = ROOT / "config" / "nginx.conf"
+
+    def __init__(
+        self, upstream_port: int, *, port: int | None = None, directory: Path | None = None
+    ):
+        port = port or free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.throwaway = directory is None
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="referral-nginx-"))
+        self.config = self.directory / "nginx.conf"
+        self.text = render_nginx_conf(
+            listen=f"127.0.0.1:{port}", upstream=f"127.0.0.1:{upstream_port}", prefix=self.directory
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        command = [nginx, "-p", str(self.directory), "-c", str(self.config), "-e", "stderr"]
+        super().__init__(command, port=port)
+
+    def start(self):
+        # nginx would exit on a taken port while the other listener answered our wait.
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx does
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError:
+                self.stop()  # removes a throwaway directory
+                raise RuntimeError(f"127.0.0.1:{self.port} is taken") from None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Run as root, nginx's workers are `nobody`: they must reach the temp paths in here.
+        self.directory.chmod(0o755)
+        self.config.write_text(self.text)
+        return super().start()
+
+    def stop(self):
+        super().stop()
+        if self.throwaway:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def render_nginx_conf(*, listen: str, upstream: str, prefix: Path) -> str:
+    """config/nginx.conf with its ${LISTEN}, ${UPSTREAM} and ${PREFIX} filled in.
+
+    nginx's own $variables stay as they are; a placeholder left unfilled is an error.
+    """
+    values = {"LISTEN": listen, "UPSTREAM": upstream, "PREFIX": str(prefix)}
+    text = string.Template(NginxServer.CONFIG.read_text()).safe_substitute(values)
+    if "${" in text:
+        raise ValueError(f"{NginxServer.CONFIG} has a placeholder that was not filled in")
+    return text
 
 
 class Worker(Process):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist import admin as token_admin
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from referral.core.admin_columns import to_the_second
 from referral.core.errors import DomainError, InviteInvalid
 from referral.invites import services as invites
 from referral.invites.codes import normalize_invite_code
@@ -202,18 +203,22 @@ class CodeMessageAdmin(CodeRecordAdmin):
     list_display = [
         "phone",
         "source",
-        "created_at",
+        "created",
         "state",
-        "sent_at",
+        "sent",
         "delivery_tries",
         "delivery_error",
-        "next_try_at",
+        "next_try",
         "claimed_by",
-        "lease_until",
+        "leased_until",
     ]
     list_filter = ["state", "delivery_tries"]
     search_fields = ["code__phone__number", "source", "delivery_error", "claimed_by"]
     date_hierarchy = "created_at"
+    created = to_the_second(CodeMessage, "created_at")
+    sent = to_the_second(CodeMessage, "sent_at")
+    next_try = to_the_second(CodeMessage, "next_try_at")
+    leased_until = to_the_second(CodeMessage, "lease_until")
 
     def changelist_view(self, request, extra_context=None):
         queue = delivery.queue_state(now=timezone.now())
@@ -238,9 +243,10 @@ class CodeMessageAdmin(CodeRecordAdmin):
 class WrongGuessAdmin(CodeRecordAdmin):
     """Wrong codes by phone and client address: who is guessing, and at whom."""
 
-    list_display = ["phone", "source", "at"]
+    list_display = ["phone", "source", "guessed_at"]
     search_fields = ["code__phone__number", "source"]
     date_hierarchy = "at"
+    guessed_at = to_the_second(WrongGuess, "at")
 
 
 @admin.register(Phone)

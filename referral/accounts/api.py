@@ -46,7 +46,9 @@ class RequestCodeView(PublicAPIView):
     @extend_schema(
         summary="Send a login code by SMS",
         description="Any common phone format works; the number must be a mobile number of an "
-        "allowed country. A new code replaces the previous one. The code is never returned.\n\n"
+        "allowed country. While the current code has at least half its life left, the same "
+        "code is sent again, so another request never replaces the code its owner is typing; "
+        "after that, or once it is used, a new code is sent. The code is never returned.\n\n"
         "When a request looks automated (SMS-pumping signals), the answer is 428 "
         "`challenge_required` with a proof-of-work `challenge` (ALTCHA): solve it and send the "
         "same request again with the solution in `altcha`. A solution works once, for this "

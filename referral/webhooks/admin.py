@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from referral.core.admin_columns import to_the_second
+
 from . import delivery, endpoints, events, safety
 from .models import EVENT_TYPES, Attempt, Delivery, Endpoint, Event
 
@@ -96,7 +98,8 @@ class ReadOnly(admin.ModelAdmin):
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
-    fields = readonly_fields = ("endpoint", "state", "attempts", "next_try_at")
+    fields = readonly_fields = ("endpoint", "state", "attempts", "next_try")
+    next_try = to_the_second(Delivery, "next_try_at")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -107,7 +110,8 @@ class DeliveryInline(admin.TabularInline):
 
 class AttemptInline(admin.TabularInline):
     model = Attempt
-    fields = readonly_fields = ("at", "status", "duration_ms", "response", "error")
+    fields = readonly_fields = ("tried_at", "status", "duration_ms", "response", "error")
+    tried_at = to_the_second(Attempt, "at")
     extra = 0
     can_delete = False
     ordering = ["at", "id"]
@@ -127,11 +131,12 @@ def _replay(request, deliveries) -> None:
 
 @admin.register(Event)
 class EventAdmin(ReadOnly):
-    list_display = ["id", "type", "created_at"]
+    list_display = ["id", "type", "created"]
     list_filter = ["type"]
     search_fields = ["id"]
     date_hierarchy = "created_at"
-    fields = readonly_fields = ("id", "type", "created_at", "body")
+    fields = readonly_fields = ("id", "type", "created", "body")
+    created = to_the_second(Event, "created_at")
     inlines = [DeliveryInline]
     actions = ["replay"]
 
@@ -151,8 +156,8 @@ class DeliveryAdmin(ReadOnly):
         "endpoint",
         "state",
         "attempts",
-        "next_try_at",
-        "created_at",
+        "next_try",
+        "created",
     ]
     list_filter = ["state", "endpoint"]
     date_hierarchy = "created_at"
@@ -162,9 +167,11 @@ class DeliveryAdmin(ReadOnly):
         "endpoint",
         "state",
         "attempts",
-        "next_try_at",
-        "created_at",
+        "next_try",
+        "created",
     )
+    next_try = to_the_second(Delivery, "next_try_at")
+    created = to_the_second(Delivery, "created_at")
     inlines = [AttemptInline]
     actions = ["replay"]
 

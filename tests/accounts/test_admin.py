@@ -1,6 +1,6 @@
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -524,3 +524,21 @@ def test_an_operators_inviter_is_told_to_webhooks_as_channel_admin(staff_client)
     assert list(Draft202012Validator(schema).iter_errors(event)) == []
     assert event["data"]["channel"] == "admin"
     assert event["data"]["inviter"]["invite_code"] == inviter.invite_code
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_finding_20_sms_queue_times_show_seconds(staff_client, language):
+    """Finding 20 (issue 21): the SMS queue's times read "3 a.m." in English (the minutes and
+    seconds dropped); an operator tracing a delivery needs them to the second."""
+    at = datetime(2026, 12, 4, 3, 0, 7, tzinfo=UTC)
+    code = a_code(Phone.objects.create(number="+79991234567"))
+    CodeMessage.objects.update(created_at=at, sent_at=at + timedelta(seconds=1), next_try_at=at)
+    WrongGuess.objects.create(code=code, source="198.51.100.9", at=at + timedelta(seconds=2))
+    ask = {"HTTP_ACCEPT_LANGUAGE": language}
+
+    queue = staff_client.get("/admin/accounts/codemessage/", **ask).content.decode()
+    guesses = staff_client.get("/admin/accounts/wrongguess/", **ask).content.decode()
+
+    assert "2026-12-04 03:00:07" in queue and "2026-12-04 03:00:08" in queue
+    assert "2026-12-04 03:00:09" in guesses
+    assert "3 a.m." not in queue + guesses

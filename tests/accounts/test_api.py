@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from harness.servers import code_from_sms
 from referral.accounts.models import User
@@ -301,3 +302,27 @@ def test_answers_with_tokens_or_personal_data_are_never_stored(api, authed):
 
     for response in responses:
         assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]
+
+
+def test_finding_20_api_logins_set_last_login(log_in):
+    """Finding 20 (issue 21): a login through the API (sign-up, then a returning one) records
+    "Last login" at the moment of the login, as a login on the pages does."""
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        log_in()
+    assert User.objects.get(phone=PHONE).last_login == start
+
+    later = start + timedelta(days=2)
+    with time_machine.travel(later, tick=False):
+        log_in()
+    assert User.objects.get(phone=PHONE).last_login == later
+
+
+def test_finding_20_the_schema_says_a_fresh_code_is_sent_again(api):
+    """Finding 20 (issue 21): the request_code schema text states the rule (README, Rules):
+    while the current code is fresh the same code is sent again, not replaced."""
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    description = schema["paths"]["/api/auth/request_code/"]["post"]["description"]
+
+    assert "the same code is sent again" in description
+    assert "replaces the previous one" not in description

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.admin.utils import quote
@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from referral.webhooks import delivery, events
-from referral.webhooks.models import Delivery, Endpoint
+from referral.webhooks.models import Attempt, Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,27 @@ def test_the_log_of_an_event_shows_its_attempts(staff_client, subscribe):
 
     assert "user.signed_up" in event_page and running.url in event_page
     assert ">500<" in delivery_page.replace(" ", "")
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_finding_20_webhook_attempt_times_show_seconds(staff_client, subscribe, language):
+    """Finding 20 (issue 21): the webhooks' log read "3 a.m." in English (the minutes and
+    seconds dropped); an operator matching an attempt to a receiver's log needs seconds."""
+    _, endpoint = subscribe(500)
+    at = datetime(2026, 12, 4, 3, 0, 7, tzinfo=UTC)
+    with transaction.atomic():
+        event = events.emit("user.signed_up", lambda: {"n": 1}, now=at, to=[endpoint.pk])
+    delivery.deliver_due(worker="test", limit=10, now=at)
+    Attempt.objects.update(at=at + timedelta(seconds=1))
+    Delivery.objects.update(created_at=at, next_try_at=at + timedelta(seconds=2))
+    ask = {"HTTP_ACCEPT_LANGUAGE": language}
+
+    row = Delivery.objects.get()
+    listing = staff_client.get("/admin/webhooks/delivery/", **ask).content.decode()
+    detail = staff_client.get(f"/admin/webhooks/delivery/{row.pk}/change/", **ask).content.decode()
+    events_page = staff_client.get("/admin/webhooks/event/", **ask).content.decode()
+
+    assert "2026-12-04 03:00:07" in listing and "2026-12-04 03:00:09" in listing
+    assert "2026-12-04 03:00:08" in detail  # the attempt
+    assert quote(event) in events_page and "2026-12-04 03:00:07" in events_page
+    assert "3 a.m." not in listing + detail + events_page
