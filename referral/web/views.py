@@ -21,7 +21,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from referral.accounts import services
 from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
 from referral.core import ratelimit
-from referral.core.errors import ChallengeRequired, DomainError, InviteNotNewUser, Throttled
+from referral.core.errors import (
+    ChallengeRequired,
+    CodeExpired,
+    CodeInvalid,
+    DomainError,
+    InviteNotNewUser,
+    Throttled,
+    TooManyAttempts,
+)
 from referral.core.http import client_ip
 from referral.core.serializers import first_error
 from referral.invites import selectors
@@ -34,6 +42,7 @@ PHONE_KEY = "login_phone"
 INVITE_KEY = "invite_code"
 INVITEES_PER_PAGE = 20
 LANDING_LOOKUPS_PER_IP_PER_HOUR = 300
+_CODE_REFUSALS = (CodeInvalid, CodeExpired, TooManyAttempts)  # of the code, not the number
 
 
 def home(request):
@@ -80,7 +89,7 @@ def phone(request):
             else:
                 return _start_login(request, number, invite)
         else:
-            error = str(first_error(serializer.errors)[0])
+            error = phones.problem(*first_error(serializer.errors))
     context = {
         "error": error,
         # "Change number" comes back here: the number asked for is still in the field.
@@ -165,7 +174,7 @@ def code(request):
     if not number:
         return redirect("web:phone")
 
-    error: str | None = None
+    error: DomainError | str | None = None
     if request.method == "POST":
         serializer = VerifyCodeSerializer(
             data={"phone": number, "code": _typed_code(request.POST.get("code", ""))}
@@ -182,7 +191,7 @@ def code(request):
                     now=timezone.now(),
                 )
             except DomainError as refused:
-                error = str(refused.message)
+                error = refused
             else:
                 auth_login(request, login.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.pop(PHONE_KEY, None)
@@ -201,12 +210,26 @@ def code(request):
         else:
             error = str(first_error(serializer.errors)[0])
     state = services.code_state(phone=number, ip=client_ip(request), now=timezone.now())
-    return render(
-        request,
-        "web/code.html",
-        {"phone": number, "error": error, "state": state, "length": settings.OTP_LENGTH},
-        status=400 if error else 200,
-    )
+    context = {
+        "phone": number,
+        "state": state,
+        "length": settings.OTP_LENGTH,
+        "error": str(error.message if isinstance(error, DomainError) else error or "") or None,
+        "wrong_code": isinstance(error, CodeInvalid),  # then the attempts left are said
+        "spent": _spent(state, error),
+    }
+    return render(request, "web/code.html", context, status=400 if error else 200)
+
+
+def _spent(state: services.CodeState, error: DomainError | str | None) -> str | None:
+    """Why the code can no longer log in, if it cannot: the page then says only that and
+    offers a new code. A refusal of another kind (the number paused or blocked) is said
+    instead, as it is what a new code would meet too."""
+    if state.expires_in and state.attempts_left:
+        return None
+    if isinstance(error, DomainError) and not isinstance(error, _CODE_REFUSALS):
+        return str(error.message)
+    return str((TooManyAttempts if state.expires_in else CodeExpired).message)
 
 
 @require_POST
