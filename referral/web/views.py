@@ -289,9 +289,12 @@ def _profile(request, *, error=None):
     page = Paginator(selectors.invitees_newest_first(user_id=user.pk), INVITEES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    share_path = reverse("web:share", args=[user.invite_code])
+    share_url = request.build_absolute_uri(share_path)
     context = {
         "invited_by_code": selectors.invited_by_code(user=user),
-        "share_url": request.build_absolute_uri(reverse("web:share", args=[user.invite_code])),
+        "share_url": share_url,
+        "share_parts": (share_url.removesuffix(share_path), share_path),  # shown apart if need be
         "page": page,
         "error": error,
         "typed_code": request.POST.get("code") or request.GET.get("invite", ""),

@@ -719,3 +719,16 @@ def test_finding_19_the_pages_phone_messages_leave_the_api_answer_as_it_was(
 
     assert response.status_code == 400
     assert response.json()["code"] == code and response.json()["detail"] == detail
+
+
+def test_finding_19_the_share_link_is_shown_whole_with_its_code(client, logged_in):
+    """Issue 21, finding 19: the share link was an input that cut off its end, the code."""
+    user = logged_in()
+
+    html = client.get("/ui/profile/").content.decode()
+
+    assert 'id="share-link" type="text"' not in html
+    assert (
+        '<p class="share-link mono" id="share-link">http://testserver<wbr>'
+        f'<span class="nowrap">/r/{user.invite_code}/</span></p>'
+    ) in html
