@@ -533,3 +533,29 @@ def test_finding_19_the_skip_link_is_the_first_stop_and_shows_on_focus(server, n
     assert page.evaluate("document.activeElement.id") == "content"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")  # past the header
+
+
+def test_the_profile_keeps_its_layout_when_the_script_shows_its_buttons(server, browser):
+    """The copy and share buttons need the script; they showed only once it ran, so a page
+    painted before it moved down by their height (Lighthouse saw a layout shift of 0.12 on
+    a 412 px phone, a Performance score of 97). Their room is kept from the first paint: the
+    profile is laid out the same with the script and without it."""
+    tops = {}
+    for script in (True, False):
+        phone = fresh_phone()
+        context = browser.new_context(
+            locale="ru-RU", viewport={"width": 412, "height": 823}, java_script_enabled=script
+        )
+        page = context.new_page()
+        ask_for_a_code(page, server, phone)
+        page.fill("#code", server.sms_code(phone))
+        if not script:
+            page.click("main form:not(.resend) button[type=submit]")
+        page.wait_for_url("**/ui/profile/")
+        tops[script] = page.eval_on_selector_all(
+            "main > *, main section > *",
+            "elements => elements.map(e => e.getBoundingClientRect().top)",
+        )
+        context.close()
+
+    assert tops[True] == tops[False]

@@ -83,14 +83,14 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   for (const button of document.querySelectorAll("[data-copy]")) {
     if (!navigator.clipboard) continue;
-    button.hidden = false;
+    button.classList.remove("js-only");
     button.addEventListener("click", () => copy(button.dataset.copy, button));
   }
 
   // Share: the system's share sheet where there is one, else the link is copied.
   const share = document.getElementById("share");
   if (share && (navigator.share || navigator.clipboard)) {
-    share.hidden = false;
+    share.classList.remove("js-only");
     share.addEventListener("click", () => {
       const { url, text, title } = share.dataset;
       if (navigator.share) navigator.share({ url, text, title }).catch(() => {});  // closed: fine
