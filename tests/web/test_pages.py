@@ -732,3 +732,15 @@ def test_finding_19_the_share_link_is_shown_whole_with_its_code(client, logged_i
         '<p class="share-link mono" id="share-link">http://testserver<wbr>'
         f'<span class="nowrap">/r/{user.invite_code}/</span></p>'
     ) in html
+
+
+def test_no_template_comment_shows_on_a_page(client, logged_in, ask_code):
+    """A {# #} comment ends on its own line; one spread over two was printed on the profile."""
+    ask_code("+79990001122")
+    pages = [client.get("/ui/phone/"), client.get("/ui/code/")]
+    logged_in()
+    pages.append(client.get("/ui/profile/"))
+
+    for page in pages:
+        html = page.content.decode()
+        assert "{#" not in html and "{%" not in html, page.wsgi_request.path
