@@ -174,7 +174,8 @@ def code(request):
     if not number:
         return redirect("web:phone")
 
-    error: DomainError | str | None = None
+    error: str | None = None
+    refusal: DomainError | None = None
     if request.method == "POST":
         serializer = VerifyCodeSerializer(
             data={"phone": number, "code": _typed_code(request.POST.get("code", ""))}
@@ -191,7 +192,7 @@ def code(request):
                     now=timezone.now(),
                 )
             except DomainError as refused:
-                error = refused
+                error, refusal = str(refused.message), refused
             else:
                 auth_login(request, login.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.pop(PHONE_KEY, None)
@@ -214,21 +215,21 @@ def code(request):
         "phone": number,
         "state": state,
         "length": settings.OTP_LENGTH,
-        "error": str(error.message if isinstance(error, DomainError) else error or "") or None,
-        "wrong_code": isinstance(error, CodeInvalid),  # then the attempts left are said
-        "spent": _spent(state, error),
+        "error": error,
+        "wrong_code": isinstance(refusal, CodeInvalid),  # then the attempts left are said
+        "spent": _spent(state, refusal),
     }
     return render(request, "web/code.html", context, status=400 if error else 200)
 
 
-def _spent(state: services.CodeState, error: DomainError | str | None) -> str | None:
+def _spent(state: services.CodeState, refusal: DomainError | None) -> str | None:
     """Why the code can no longer log in, if it cannot: the page then says only that and
     offers a new code. A refusal of another kind (the number paused or blocked) is said
     instead, as it is what a new code would meet too."""
     if state.expires_in and state.attempts_left:
         return None
-    if isinstance(error, DomainError) and not isinstance(error, _CODE_REFUSALS):
-        return str(error.message)
+    if refusal is not None and not isinstance(refusal, _CODE_REFUSALS):
+        return str(refusal.message)
     return str((TooManyAttempts if state.expires_in else CodeExpired).message)
 
 
