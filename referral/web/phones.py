@@ -1,10 +1,13 @@
-"""Phone numbers as people write them: formatted, masked, and in the phone field."""
+"""Phone numbers as people write them: formatted, masked, in the phone field, and refused."""
 
 import functools
 import re
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from phonenumbers import geocoder
 
 _KEPT_NATIONAL_DIGITS = 3  # "+7 999 ***-**-67": the operator code shows, the subscriber's does not
 
@@ -59,3 +62,31 @@ def field(typed: str) -> dict:
         "mask": re.sub(r"[0-9]", "#", example),  # "### ###-##-##", for the as-you-type mask
         "value": shown.removeprefix(f"+{country} "),
     }
+
+
+def problem(detail, code: str) -> str:
+    """What the phone page says of a number the API refuses with `detail` and `code`: an
+    empty field and a country that is not allowed are said in the page's own words (the
+    example to follow, the countries that are), anything else as the API says it."""
+    if code in ("blank", "required"):
+        country, example = _default_country()
+        if not example:
+            return _("Enter your mobile phone number.")
+        return _("Enter your mobile phone number, for example %(example)s.") % {
+            "example": f"+{country} {example}"
+        }
+    if code == "region":
+        return _("Numbers from this country are not supported. Supported: %(countries)s.") % {
+            "countries": ", ".join(
+                _country_name(region) for region in settings.PHONE_ALLOWED_REGIONS
+            )
+        }
+    return str(detail)
+
+
+def _country_name(region: str) -> str:
+    """A region code's country in the page's language ("RU" → "Россия"), from phonenumbers."""
+    example = phonenumbers.example_number(region)
+    language = get_language() or settings.LANGUAGE_CODE
+    name = geocoder.country_name_for_number(example, language) if example else ""
+    return name or region

@@ -21,7 +21,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from referral.accounts import services
 from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
 from referral.core import devices, ratelimit
-from referral.core.errors import ChallengeRequired, DomainError, InviteNotNewUser, Throttled
+from referral.core.errors import (
+    ChallengeRequired,
+    CodeExpired,
+    CodeInvalid,
+    DomainError,
+    InviteNotNewUser,
+    Throttled,
+    TooManyAttempts,
+)
 from referral.core.http import client_ip
 from referral.core.serializers import first_error
 from referral.invites import selectors
@@ -34,6 +42,7 @@ PHONE_KEY = "login_phone"
 INVITE_KEY = "invite_code"
 INVITEES_PER_PAGE = 20
 LANDING_LOOKUPS_PER_IP_PER_HOUR = 300
+_CODE_REFUSALS = (CodeInvalid, CodeExpired, TooManyAttempts)  # of the code, not the number
 
 
 def home(request):
@@ -81,7 +90,7 @@ def phone(request):
             else:
                 return _start_login(request, number, invite)
         else:
-            error = str(first_error(serializer.errors)[0])
+            error = phones.problem(*first_error(serializer.errors))
     context = {
         "error": error,
         # "Change number" comes back here: the number asked for is still in the field.
@@ -167,6 +176,7 @@ def code(request):
         return redirect("web:phone")
 
     error: str | None = None
+    refusal: DomainError | None = None
     if request.method == "POST":
         serializer = VerifyCodeSerializer(
             data={"phone": number, "code": _typed_code(request.POST.get("code", ""))}
@@ -184,7 +194,7 @@ def code(request):
                     device=devices.device_of(request, now=timezone.now()),
                 )
             except DomainError as refused:
-                error = str(refused.message)
+                error, refusal = str(refused.message), refused
             else:
                 auth_login(request, login.user, backend="django.contrib.auth.backends.ModelBackend")
                 request.session.pop(PHONE_KEY, None)
@@ -206,12 +216,26 @@ def code(request):
         else:
             error = str(first_error(serializer.errors)[0])
     state = services.code_state(phone=number, ip=client_ip(request), now=timezone.now())
-    return render(
-        request,
-        "web/code.html",
-        {"phone": number, "error": error, "state": state, "length": settings.OTP_LENGTH},
-        status=400 if error else 200,
-    )
+    context = {
+        "phone": number,
+        "state": state,
+        "length": settings.OTP_LENGTH,
+        "error": error,
+        "wrong_code": isinstance(refusal, CodeInvalid),  # then the attempts left are said
+        "spent": _spent(state, refusal),
+    }
+    return render(request, "web/code.html", context, status=400 if error else 200)
+
+
+def _spent(state: services.CodeState, refusal: DomainError | None) -> str | None:
+    """Why the code can no longer log in, if it cannot: the page then says only that and
+    offers a new code. A refusal of another kind (the number paused or blocked) is said
+    instead, as it is what a new code would meet too."""
+    if state.expires_in and state.attempts_left:
+        return None
+    if refusal is not None and not isinstance(refusal, _CODE_REFUSALS):
+        return str(refusal.message)
+    return str((TooManyAttempts if state.expires_in else CodeExpired).message)
 
 
 @require_POST
@@ -275,9 +299,12 @@ def _profile(request, *, error=None):
     page = Paginator(selectors.invitees_newest_first(user_id=user.pk), INVITEES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    share_path = reverse("web:share", args=[user.invite_code])
+    share_url = request.build_absolute_uri(share_path)
     context = {
         "invited_by_code": selectors.invited_by_code(user=user),
-        "share_url": request.build_absolute_uri(reverse("web:share", args=[user.invite_code])),
+        "share_url": share_url,
+        "share_parts": (share_url.removesuffix(share_path), share_path),  # shown apart if need be
         "page": page,
         "error": error,
         "typed_code": request.POST.get("code") or request.GET.get("invite", ""),

@@ -48,6 +48,7 @@ STATES = [
     "profile-activated",  # someone's code activated: a success message and "Invited by"
     "profile-activation-error-stale-tab",  # the form sent again from a second, older tab
     "logged-out",  # the phone page saying "you have logged out"
+    "code-used-up",  # 5 wrong codes: one message and the primary new-code button, no field
     "profile-invitees",  # a full first page of invitees and the pager
     "profile-invitees-page-2",  # the last page of invitees
     "not-found",  # the 404 page (DEBUG off: with DEBUG on Django shows its own)
@@ -237,6 +238,16 @@ def walk(server, challenging_server, browser, inviter, language: str) -> dict:
         with state("logged-out", page, ".messages"):
             page.click(LOG_OUT)
             page.wait_for_url("**/ui/phone/")
+
+        with state("code-used-up", page, "#resend:not(.link)"):
+            phone = new_phone()
+            page.fill("#phone", phone)
+            page.click(SUBMIT)
+            page.wait_for_url("**/ui/code/")
+            code = server.sms_code(phone)
+            for _ in range(5):
+                with page.expect_navigation():
+                    page.fill("#code", wrong_code(code))  # the last digit sends the form
 
         _, page = new_page(storage_state=inviter.session)
         with state("profile-invitees", page, "nav.pages"):

@@ -1,11 +1,14 @@
 """The pages in a real Chromium against a real runserver."""
 
+import io
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from harness.browser import DESKTOP_SIZE, PHONE_SIZE
+from harness.servers import DevServer
 from referral.web.phones import formatted
 
 from ..factories import new_phone as fresh_phone
@@ -82,7 +85,7 @@ def test_the_resend_button_counts_down_then_sends_again(server, new_page):
 def test_a_share_link_activates_on_first_login(server, new_page):
     inviter, guest = new_page(), new_page()
     log_in(inviter, server, fresh_phone())
-    share_url = inviter.input_value("#share-link")
+    share_url = inviter.inner_text("#share-link")
     inviter_code = inviter.inner_text("#invite-code")
 
     log_in(guest, server, fresh_phone(), start=share_url.removeprefix(server.url))
@@ -136,7 +139,7 @@ def test_without_a_share_sheet_the_share_button_copies_the_link(server, new_page
 
     page.click("#share")
 
-    assert page.evaluate("navigator.clipboard.readText()") == page.input_value("#share-link")
+    assert page.evaluate("navigator.clipboard.readText()") == page.inner_text("#share-link")
     assert page.inner_text("#copy-status") == "Скопировано ✓"
 
 
@@ -365,3 +368,194 @@ def test_a_second_activation_from_a_stale_tab_shows_why(server, new_page):
     stale.click("text=Активировать")
 
     assert stale.inner_text(".error[role=alert]") == "Вы уже активировали инвайт-код."
+
+
+def style_of(page, selector: str) -> dict:
+    return page.eval_on_selector(
+        selector,
+        """element => {
+            const style = getComputedStyle(element);
+            return {color: style.color, background: style.backgroundColor, cursor: style.cursor,
+                    decoration: style.textDecorationLine};
+        }""",
+    )
+
+
+def test_finding_18_a_waiting_resend_link_looks_different_from_a_ready_one(server, new_page):
+    """Issue 21, finding 18: `button.link` overrode `button[disabled]`, so "Отправить код ещё
+    раз через 0:59" looked exactly like the link it becomes."""
+    page = new_page()
+    ask_for_a_code(page, server, fresh_phone())
+    waiting = style_of(page, "#resend[disabled]")
+
+    page.locator("#resend:not([disabled])").wait_for(timeout=6000)  # OTP_RESEND_SECONDS=3
+    ready = style_of(page, "#resend")
+
+    assert waiting["color"] != ready["color"]
+    assert waiting["decoration"] != ready["decoration"]
+    assert (waiting["cursor"], ready["cursor"]) == ("not-allowed", "pointer")
+
+
+def test_finding_18_a_used_up_code_leaves_one_message_and_a_primary_new_code_button(
+    server, new_page
+):
+    """Issue 21, finding 18: after 5 wrong codes the field, «Войти» and the countdown stayed,
+    and asking for a new code was a small link."""
+    page = new_page(viewport=PHONE_SIZE)
+    phone = fresh_phone()
+    ask_for_a_code(page, server, phone)
+    code = server.sms_code(phone)
+    primary = style_of(page, "main form:not(.resend) button[type=submit]")
+    for _ in range(5):
+        with page.expect_navigation():
+            page.fill("#code", wrong_code(code))  # the last digit sends the form
+
+    main = page.locator("main")
+    expect(main.get_by_role("alert")).to_have_text(
+        "Слишком много неверных попыток для этого кода. Запросите новый."
+    )
+    assert page.locator("#code").count() == 0 and "Код действует" not in main.inner_text()
+    new_code = page.get_by_role("button", name="Получить новый код", exact=True)
+    assert style_of(page, "#resend")["background"] == primary["background"]
+    new_code.click()
+
+    assert page.locator(".message.success").inner_text() == "Код отправлен"
+    page.fill("#code", server.sms_code(phone, 2))
+    page.wait_for_url("**/ui/profile/")
+
+
+@pytest.fixture(scope="module")
+def short_lived_codes(tmp_path_factory):
+    """A dev server whose codes expire after 30 s (the shortest OTP_TTL_SECONDS allows)."""
+    env = {
+        "SMS_CONSOLE_DELAY_MIN": "0.1",
+        "SMS_CONSOLE_DELAY_MAX": "0.2",
+        "OTP_TTL_SECONDS": "30",
+        "SMS_MIN_VALIDITY_SECONDS": "0",
+        "OTP_RESEND_SECONDS": "3",
+    }
+    with DevServer(tmp_path_factory.mktemp("short-lived"), **env) as running:
+        yield running
+
+
+def test_finding_18_a_code_that_expires_on_the_page_gives_way_to_a_new_code_button(
+    short_lived_codes, new_page
+):
+    """Issue 21, finding 18: the countdown's end put "Срок действия кода истёк" under a field
+    and «Войти» that still looked usable; the page now shows the expired state the server
+    renders: one message, and the new-code button."""
+    page = new_page()
+    phone = fresh_phone()
+    ask_for_a_code(page, short_lived_codes, phone)
+    expect(page.locator("#code-expiry")).to_contain_text("Код действует ещё 0:")
+
+    new_code = page.get_by_role("button", name="Получить новый код", exact=True)
+    expect(new_code).to_be_visible(timeout=45_000)
+
+    main = page.locator("main")
+    expect(main.get_by_role("alert")).to_have_text("Срок действия кода истёк. Запросите новый.")
+    assert page.locator("#code").count() == 0 and "Код действует" not in main.inner_text()
+
+
+def test_finding_19_the_share_link_shows_its_code_on_a_phone(server, new_page):
+    """Issue 21, finding 19: at 360 px the share link's field cut off its end: the code."""
+    page = new_page(viewport=PHONE_SIZE)
+    log_in(page, server, fresh_phone())
+    code = page.inner_text("#invite-code")
+
+    link = page.locator("#share-link")
+    whole = link.evaluate("element => element.scrollWidth <= element.clientWidth")
+    box = link.bounding_box()
+
+    assert link.inner_text().endswith(f"/r/{code}/") and whole
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_SIZE["width"]
+
+
+def test_finding_19_copied_keeps_each_copy_button_its_size_and_place(server, new_page):
+    """Issue 21, finding 19: «Скопировано» made the copy button grow onto a new line."""
+    page = new_page(viewport=PHONE_SIZE, permissions=["clipboard-read", "clipboard-write"])
+    log_in(page, server, fresh_phone())
+    page.clock.install()  # the label comes back after a timer: this test decides when
+    page.reload()
+
+    for name in ["Копировать код", "Копировать ссылку"]:
+        button = page.get_by_role("button", name=name, exact=True)
+        before = button.bounding_box()
+        button.click()
+        copied = page.get_by_role("button", name="Скопировано ✓", exact=True)
+        expect(copied).to_be_visible()
+
+        assert copied.bounding_box() == before, name
+        page.clock.run_for(2000)
+        expect(button).to_be_visible()
+
+
+def test_finding_19_list_numbers_stay_inside_the_card_on_a_desktop(server, new_page):
+    """Issue 21, finding 19: the invitees' numbers hung left of the card's text, and long
+    ones out of the card. Here the numbering of an inviter with 100,000 invitees (page 5,000)
+    is set in place on a real list; nothing may be drawn left of the card's text."""
+    inviter, guest = new_page(viewport=DESKTOP_SIZE), new_page()
+    log_in(inviter, server, fresh_phone())
+    log_in(guest, server, fresh_phone(), start=f"/r/{inviter.inner_text('#invite-code')}/")
+    inviter.reload()
+    inviter.eval_on_selector(".invitees", "list => { list.start = 100000; }")
+    inviter.locator(".invitees").scroll_into_view_if_needed()
+
+    card = inviter.locator("main").bounding_box()
+    content_left = inviter.eval_on_selector(  # where the card's text starts
+        "main",
+        "m => m.getBoundingClientRect().left + m.clientLeft"
+        " + parseFloat(getComputedStyle(m).paddingLeft)",
+    )
+    rows = inviter.locator(".invitees").bounding_box()
+    outside = {"x": card["x"] - 40, "width": 40}  # the page left of the card
+    padding = {"x": card["x"] + 2, "width": content_left - card["x"] - 2}  # the card's margin
+    for strip in (outside, padding):
+        clip = {**strip, "y": rows["y"], "height": rows["height"]}
+        image = Image.open(io.BytesIO(inviter.screenshot(clip=clip)))
+        assert len(image.getcolors()) == 1, (strip, image.getcolors())  # blank: one colour
+
+
+def test_finding_19_the_skip_link_is_the_first_stop_and_shows_on_focus(server, new_page):
+    """Issue 21, finding 19: there was no skip link past the header."""
+    page = new_page(viewport=PHONE_SIZE)
+    log_in(page, server, fresh_phone())
+    page.goto(server.url + "/ui/profile/")  # a page whose focus starts at the top (no autofocus)
+    skip = page.get_by_role("link", name="Перейти к содержимому", exact=True)
+    assert skip.bounding_box()["width"] <= 1  # out of sight until it has the focus
+
+    page.keyboard.press("Tab")
+
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["width"] > 50 and box["y"] >= 0 and box["x"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")  # past the header
+
+
+def test_the_profile_keeps_its_layout_when_the_script_shows_its_buttons(server, browser):
+    """The copy and share buttons need the script; they showed only once it ran, so a page
+    painted before it moved down by their height (Lighthouse saw a layout shift of 0.12 on
+    a 412 px phone, a Performance score of 97). Their room is kept from the first paint: the
+    profile is laid out the same with the script and without it."""
+    tops = {}
+    for script in (True, False):
+        phone = fresh_phone()
+        context = browser.new_context(
+            locale="ru-RU", viewport={"width": 412, "height": 823}, java_script_enabled=script
+        )
+        page = context.new_page()
+        ask_for_a_code(page, server, phone)
+        page.fill("#code", server.sms_code(phone))
+        if not script:
+            page.click("main form:not(.resend) button[type=submit]")
+        page.wait_for_url("**/ui/profile/")
+        tops[script] = page.eval_on_selector_all(
+            "main > *, main section > *",
+            "elements => elements.map(e => e.getBoundingClientRect().top)",
+        )
+        context.close()
+
+    assert tops[True] == tops[False]

@@ -1,12 +1,14 @@
 import re
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from harness.servers import code_from_sms
 from referral.accounts import sms
-from referral.accounts.models import User
+from referral.accounts.models import Phone, User
 
 from ..factories import PHONE, make_user, wrong_code
 
@@ -544,3 +546,201 @@ def test_a_form_without_its_csrf_cookie_gets_our_own_page_in_its_language():
     assert response.status_code == 403
     assert '<html lang="en">' in html and "<main" in html
     assert "Reload the page" in html
+
+
+def _spent_code_page_says_one_thing(html: str, message: str) -> None:
+    """A code that can no longer log in: its one message, and asking for a new one as the
+    one thing to do (a primary button), with nothing of a code that still works."""
+    assert html.count(message) == 1, html
+    assert len(re.findall(r'role="alert"', html)) == 1
+    assert "Код действует ещё" not in html and "Осталось попыток" not in html
+    assert 'id="code"' not in html and ">Войти<" not in html  # no field, no «Войти»
+    button = re.search(
+        r'<form method="post" action="/ui/code/resend/"[^>]*>.*?(<button[^>]*>)\s*([^<]*?)\s*<',
+        html,
+        re.S,
+    )
+    assert button and button.group(2) == "Получить новый код", html
+    assert 'class="link"' not in button.group(1)  # the page's main button, not a quiet link
+
+
+def test_finding_18_a_code_used_up_by_wrong_guesses_shows_one_message_and_a_new_code_button(
+    client, ask_code
+):
+    """Issue 21, finding 18: after 5 wrong codes the page still counted the code's life down
+    ("Код действует ещё 4:56"), kept the field and «Войти», and offered a small link."""
+    code = ask_code()
+    for _ in range(5):
+        response = client.post("/ui/code/", {"code": wrong_code(code)})
+
+    assert response.status_code == 400
+    message = "Слишком много неверных попыток для этого кода. Запросите новый."
+    _spent_code_page_says_one_thing(response.content.decode(), message)
+    _spent_code_page_says_one_thing(client.get("/ui/code/").content.decode(), message)
+
+
+def test_finding_18_an_expired_code_shows_its_message_once_and_no_attempts_left(client, ask_code):
+    """Issue 21, finding 18: an expired code showed "Срок действия кода истёк" twice (the
+    error and the countdown's end) plus "Attempts left: 5"."""
+    code = ask_code()
+
+    with time_machine.travel(timedelta(minutes=6)):
+        response = client.post("/ui/code/", {"code": code})
+        later = client.get("/ui/code/")
+
+    assert response.status_code == 400
+    message = "Срок действия кода истёк. Запросите новый."
+    _spent_code_page_says_one_thing(response.content.decode(), message)
+    _spent_code_page_says_one_thing(later.content.decode(), message)
+
+
+def test_finding_18_a_wrong_code_with_attempts_left_keeps_the_form_and_a_quiet_resend(
+    client, ask_code
+):
+    """Issue 21, finding 18: while the code still works, the field and «Войти» stay, and
+    sending it again is the quiet link."""
+    code = ask_code()
+
+    html = client.post("/ui/code/", {"code": wrong_code(code)}).content.decode()
+
+    assert html.count("Неверный код. Проверьте его или запросите новый.") == 1
+    assert "Осталось попыток: 4." in html and 'id="code"' in html and ">Войти<" in html
+    assert re.search(r'<button class="link"[^>]*id="resend"', html)
+
+
+def test_finding_18_a_refusal_of_the_number_is_not_followed_by_attempts_left(client, ask_code):
+    """Issue 21, finding 18: "Attempts left" belongs to a wrong code only, not to a refusal
+    of another kind (an operator's block here)."""
+    ask_code()
+    Phone.objects.filter(number=PHONE).update(locked_at=timezone.now())
+
+    html = client.post("/ui/code/", {"code": "0000"}).content.decode()
+
+    assert "Этот номер заблокирован. Обратитесь в поддержку." in html
+    assert "Осталось попыток" not in html
+
+
+def test_finding_19_invitee_pages_link_to_the_list_not_the_top_of_the_page(client, logged_in):
+    """Issue 21, finding 19: the pager's links had no fragment, so a phone showed the top of
+    the profile after each page."""
+    user = logged_in()
+    for _ in range(21):
+        make_user(invited_by=user)
+
+    first = client.get("/ui/profile/").content.decode()
+    second = client.get("/ui/profile/?page=2").content.decode()
+
+    assert 'id="invitees"' in first
+    assert 'href="?page=2#invitees"' in first and 'href="?page=1#invitees"' in second
+
+
+def test_finding_19_invitation_dates_are_unambiguous_in_english(client, logged_in):
+    """Issue 21, finding 19: English dates read 12/04/2026 (December or April?)."""
+    user = logged_in()
+    invitee = make_user(invited_by=user)
+    moment = timezone.make_aware(datetime(2026, 12, 4, 12, 0))
+    User.objects.filter(pk=invitee.pk).update(invited_at=moment)
+
+    english = client.get("/ui/profile/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    russian = client.get("/ui/profile/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "12/04/2026" not in english and ">Dec. 4, 2026</time>" in english
+    assert ">4 декабря 2026 г.</time>" in russian
+
+
+def test_finding_19_every_page_starts_with_a_skip_link_to_the_content(client):
+    """Issue 21, finding 19: there was no skip link past the header."""
+    for language, text in [("ru", "Перейти к содержимому"), ("en", "Skip to content")]:
+        html = client.get("/ui/phone/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        body = html.split("<body", 1)[1]
+        first = re.search(r"<(a|button|input)\b[^>]*>", body)
+        assert first and 'href="#content"' in first.group(0), first
+        assert re.search(rf'href="#content"[^>]*>{text}</a>', body)
+        assert re.search(r'<main [^>]*id="content"', body)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ru", "Введите номер мобильного телефона, например +7 912 345-67-89."),
+        ("en", "Enter your mobile phone number, for example +7 912 345-67-89."),
+    ],
+)
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_finding_19_an_empty_phone_gets_a_phone_message_not_a_blank_field_one(
+    client, language, message, typed
+):
+    """Issue 21, finding 19: an empty number (or letters only, which the mask empties) got
+    the generic "This field may not be blank."."""
+    response = client.post("/ui/phone/", {"phone": typed}, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 400
+    assert re.search(rf'id="phone-error"[^>]*>{re.escape(message)}</p>', response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("language", "regions", "supported"),
+    [
+        ("ru", ["RU"], "Поддерживаются: Россия."),
+        ("en", ["RU"], "Supported: Russia."),
+        ("ru", ["RU", "KZ"], "Поддерживаются: Россия, Казахстан."),
+        ("en", ["RU", "KZ"], "Supported: Russia, Kazakhstan."),
+    ],
+)
+def test_finding_19_a_foreign_number_is_told_which_countries_are_supported(
+    client, settings, language, regions, supported
+):
+    """Issue 21, finding 19: a foreign number got "not supported" without the countries that
+    are (PHONE_ALLOWED_REGIONS, named in the page's language)."""
+    settings.PHONE_ALLOWED_REGIONS = regions
+
+    response = client.post(
+        "/ui/phone/", {"phone": "+1 415 555 2671"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 400
+    assert supported in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("phone", "code", "detail"),
+    [
+        ("", "blank", "Это поле не может быть пустым."),
+        ("+1 415 555 2671", "region", "Номера этой страны не поддерживаются."),
+    ],
+)
+def test_finding_19_the_pages_phone_messages_leave_the_api_answer_as_it_was(
+    client, phone, code, detail
+):
+    """Issue 21, finding 19: the pages say more, the API's codes and details stay."""
+    response = client.post(
+        "/api/auth/request_code/", {"phone": phone}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == code and response.json()["detail"] == detail
+
+
+def test_finding_19_the_share_link_is_shown_whole_with_its_code(client, logged_in):
+    """Issue 21, finding 19: the share link was an input that cut off its end, the code."""
+    user = logged_in()
+
+    html = client.get("/ui/profile/").content.decode()
+
+    assert 'id="share-link" type="text"' not in html
+    assert (
+        '<p class="share-link mono" id="share-link">http://testserver<wbr>'
+        f'<span class="nowrap">/r/{user.invite_code}/</span></p>'
+    ) in html
+
+
+def test_no_template_comment_shows_on_a_page(client, logged_in, ask_code):
+    """A {# #} comment ends on its own line; one spread over two was printed on the profile."""
+    ask_code("+79990001122")
+    pages = [client.get("/ui/phone/"), client.get("/ui/code/")]
+    logged_in()
+    pages.append(client.get("/ui/profile/"))
+
+    for page in pages:
+        html = page.content.decode()
+        assert "{#" not in html and "{%" not in html, page.wsgi_request.path

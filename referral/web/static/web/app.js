@@ -72,24 +72,25 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  // "Copied ✓" shows in its label's place: the button keeps its size (both are in it).
   const copy = async (text, button) => {
     await navigator.clipboard.writeText(text);
-    const label = button.textContent;
-    button.textContent = "✓ " + label;
+    button.dataset.copied = "";
     const status = document.getElementById("copy-status");
     if (status) status.textContent = status.dataset.copied;  // announced by screen readers
-    setTimeout(() => { button.textContent = label; }, 1500);
+    clearTimeout(button.copiedTimer);
+    button.copiedTimer = setTimeout(() => { delete button.dataset.copied; }, 1500);
   };
   for (const button of document.querySelectorAll("[data-copy]")) {
     if (!navigator.clipboard) continue;
-    button.hidden = false;
+    button.classList.remove("js-only");
     button.addEventListener("click", () => copy(button.dataset.copy, button));
   }
 
   // Share: the system's share sheet where there is one, else the link is copied.
   const share = document.getElementById("share");
   if (share && (navigator.share || navigator.clipboard)) {
-    share.hidden = false;
+    share.classList.remove("js-only");
     share.addEventListener("click", () => {
       const { url, text, title } = share.dataset;
       if (navigator.share) navigator.share({ url, text, title }).catch(() => {});  // closed: fine
@@ -105,7 +106,9 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   // Countdowns ("Send the code again in 0:42"): each second, then the text it ends with.
-  // A button waiting for its countdown is enabled when it ends.
+  // A button waiting for its countdown is enabled when it ends; a countdown marked
+  // data-reload (the code's life) fetches the page again, which the server then draws
+  // in its new state (an expired code: its message and the new-code button).
   for (const element of document.querySelectorAll("[data-countdown]")) {
     let left = Number(element.dataset.countdown);
     if (!(left > 0)) continue;
@@ -117,6 +120,10 @@ document.addEventListener("DOMContentLoaded", () => {
         return;
       }
       clearInterval(timer);
+      if ("reload" in element.dataset) {
+        location.replace(location.pathname + location.search);
+        return;
+      }
       element.textContent = element.dataset.done;
       element.disabled = false;
     }, 1000);
