@@ -27,6 +27,9 @@ from referral.core.errors import (
     CodeInvalid,
     DomainError,
     InviteNotNewUser,
+    PrefixBlocked,
+    SmsBudgetExhausted,
+    SourceBlocked,
     Throttled,
     TooManyAttempts,
 )
@@ -53,6 +56,10 @@ def share(request, code):
     return redirect(reverse("web:phone") + _invite_query(code))
 
 
+# The refusals behind which a number with an account still gets its SMS (abuse.risk).
+SENT_IF_REGISTERED = (PrefixBlocked, SourceBlocked, SmsBudgetExhausted)
+
+
 @require_http_methods(["GET", "POST"])
 def phone(request):
     # The pending invite rides in the query string (the form posts back to this URL):
@@ -63,6 +70,7 @@ def phone(request):
         return redirect(_profile_url(invite))
 
     error: str | None = None
+    may_type_code = False
     if request.method == "POST":
         serializer = RequestCodeSerializer(data=request.POST)
         if serializer.is_valid():
@@ -87,12 +95,18 @@ def phone(request):
                     return _start_login(request, number, invite)
             except DomainError as refused:
                 error = str(refused.message)
+                if isinstance(refused, SENT_IF_REGISTERED):
+                    # A number that logged in before got its SMS behind this refusal
+                    # (the answer tells no one which): it may go on and type it.
+                    _start_login(request, number, invite)
+                    may_type_code = True
             else:
                 return _start_login(request, number, invite)
         else:
             error = phones.problem(*first_error(serializer.errors))
     context = {
         "error": error,
+        "may_type_code": may_type_code,
         # "Change number" comes back here: the number asked for is still in the field.
         "field": phones.field(request.POST.get("phone") or request.session.get(PHONE_KEY, "")),
         **_landing(request, typed_invite, invite),

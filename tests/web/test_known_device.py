@@ -6,10 +6,11 @@ from django.test import Client
 from django.utils import timezone
 
 from harness.servers import code_from_sms
+from referral.abuse import rules
 from referral.accounts import services, sms
 from referral.core import devices, errors
 
-from ..factories import PHONE, wrong_code
+from ..factories import PHONE, make_user, wrong_code
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,24 @@ def test_finding_12_the_known_browser_logs_in_while_the_phone_is_paused_for_othe
 
     assert refused.status_code == 400
     assert known.status_code == 302 and known["Location"] == "/ui/profile/"
+
+
+@pytest.mark.parametrize("registered", [True, False])
+def test_finding_14_a_refused_number_may_still_type_a_code_if_it_logged_in_before(
+    client, settings, registered, django_capture_on_commit_callbacks
+):
+    """Issue 21, finding 14: behind a refusal, a number that logged in before gets its SMS
+    anyway (the answer is the same for every number): the page says so and lets it type it."""
+    if registered:
+        make_user(phone=PHONE)
+    rules.block(kind="prefix", value=PHONE[:8], reason="prefix_conversion", seconds=3600,
+                now=timezone.now())  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post("/ui/phone/", {"phone": PHONE}, HTTP_ACCEPT_LANGUAGE="en")
+
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert "Logged in with this number before?" in html and 'href="/ui/code/"' in html
+    assert client.get("/ui/code/").status_code == 200
+    assert [m.phone for m in sms.outbox] == ([PHONE] if registered else [])
