@@ -5,7 +5,7 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
@@ -111,35 +111,21 @@ class _Guard(NamedTuple):
 
 def _phone_locked(phone: str) -> _Guard:
     """The row of `phone`, created if new, locked until the commit: parallel requests for one
-    number queue here. On PostgreSQL one statement (an upsert that updates takes the row's
-    lock, and RETURNING reads the account), since every round trip counts on this path;
-    SQLite's transactions are serialized anyway, and it takes the portable two."""
-    if connection.vendor == "postgresql":
-        phones, users = sql.tables(Phone, User)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {phones} AS p (number) VALUES (%(phone)s)
-                ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number
-                RETURNING p.id, p.number, p.locked_at,
-                    EXISTS (SELECT FROM {users} u WHERE u.phone = p.number AND NOT u.is_active),
-                    (SELECT u.id FROM {users} u WHERE u.phone = p.number)
-                """,  # noqa: S608 - table names come from the models, values are parameters
-                {"phone": phone},
-            )
-            return _Guard(*cursor.fetchone())
-    Phone.objects.bulk_create([Phone(number=phone)], ignore_conflicts=True)
-    row = (
-        Phone.objects.select_for_update()
-        .annotate(
-            account_disabled=_account_disabled("number"),
-            user_id=Subquery(User.objects.filter(phone=OuterRef("number")).values("pk")),
+    number queue here. One statement (an upsert that updates takes the row's lock, and
+    RETURNING reads the account), since every round trip counts on this path."""
+    phones, users = sql.tables(Phone, User)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {phones} AS p (number) VALUES (%(phone)s)
+            ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number
+            RETURNING p.id, p.number, p.locked_at,
+                EXISTS (SELECT FROM {users} u WHERE u.phone = p.number AND NOT u.is_active),
+                (SELECT u.id FROM {users} u WHERE u.phone = p.number)
+            """,  # noqa: S608 - table names come from the models, values are parameters
+            {"phone": phone},
         )
-        .values_list("id", "number", "locked_at", "account_disabled", "user_id")
-        .get(number=phone)
-    )
-    pk, number, locked_at, account_disabled, user_id = row
-    return _Guard(pk, str(number), locked_at, account_disabled, user_id)
+        return _Guard(*cursor.fetchone())
 
 
 def _queue_sms(guard: _Guard, ip: str, now: datetime, language: str, *, sent_today: int) -> None:
@@ -412,8 +398,8 @@ def _code_to_send(guard: _Guard, ip: str, now: datetime, *, sent_today: int) -> 
 
 def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
     """One statement: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`,
-    with the SMS of `code` that `ip` asked for (raw and portable, as _sent_recently, and for
-    the same reason)."""
+    with the SMS of `code` that `ip` asked for (raw, as _sent_recently, and for the same
+    reason)."""
     guesses, codes, messages = sql.tables(WrongGuess, PhoneCode, CodeMessage)
     statement = f"""
         SELECT count(*), min(g.at), max(g.at), count(DISTINCT g.network),
@@ -424,7 +410,7 @@ def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
         FROM {guesses} g JOIN {codes} c ON c.id = g.code_id
         WHERE c.phone_id = %(phone)s AND g.at > %(day)s
     """  # noqa: S608 - table names come from the models, values are parameters
-    params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": sql.moment(now - DAY)}
+    params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": now - DAY}
     names = (
         "total", "oldest", "newest", "networks", "from_ip", "oldest_from_ip", "on_code_from_ip",
         "code_sent_to_ip",
@@ -451,8 +437,8 @@ def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
     """One statement: the phone's SMS of the last day and hour, all and from `ip`, and `ip`'s
     newest (also of those whose code is unused).
 
-    Raw SQL, portable (FILTER is in PostgreSQL and SQLite alike): the ORM spent three times
-    longer building this aggregate than the database took to run it, on every request_code.
+    Raw SQL: the ORM spent three times longer building this aggregate than PostgreSQL took
+    to run it, on every request_code.
     """
     messages, codes = sql.tables(CodeMessage, PhoneCode)
     statement = f"""
@@ -471,8 +457,8 @@ def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
     params = {
         "phone": phone_id,
         "ip": ip,
-        "hour": sql.moment(now - HOUR),
-        "day": sql.moment(now - DAY),
+        "hour": now - HOUR,
+        "day": now - DAY,
     }
     names = (
         "day", "first_of_day", "hour", "first_of_hour", "ip_day", "ip_first_of_day", "ip_hour",
@@ -486,14 +472,7 @@ def _aggregate(statement: str, params: dict[str, Any], names: tuple[str, ...]) -
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         row = cursor.fetchone()
-    return {name: _as_datetime(value) for name, value in zip(names, row, strict=True)}
-
-
-def _as_datetime(value: Any) -> Any:
-    """A datetime as the ORM would give it: SQLite hands a computed one back as text (UTC)."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value
+    return dict(zip(names, row, strict=True))
 
 
 def _resend_at(
@@ -557,7 +536,7 @@ def _logged_in(user_id: int, now: datetime) -> User:
     (users,) = sql.tables(User)
     return User.objects.raw(
         f"UPDATE {users} SET last_login = %s WHERE id = %s RETURNING *",  # noqa: S608 - as above
-        [sql.moment(now), user_id],
+        [now, user_id],
     )[0]
 
 

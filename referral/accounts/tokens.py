@@ -38,20 +38,12 @@ def issue_tokens(*, user: User) -> dict[str, str]:
 
 
 def rotate_refresh_token(*, raw: str) -> dict[str, str]:
-    """Trade a refresh token for a new pair; of two parallel calls with one token, one wins."""
-    if connection.vendor == "postgresql":
-        return _rotate_in_one_statement(_decoded(raw))
-    with transaction.atomic():
-        user = _revoke(raw)
-        if user is None or not user.is_active:
-            raise account_refusal(None if user is None else user.is_active)
-    return issue_tokens(user=user)
+    """Trade a refresh token for a new pair; of two parallel calls with one token, one wins.
 
-
-def _rotate_in_one_statement(old: RefreshToken) -> dict[str, str]:
-    """PostgreSQL: blacklist the old token and register the new one in one statement, since
-    the portable path's 8 round trips were most of a refresh's time. Nothing is written for
-    a disabled user; the blacklist's unique key still decides races (ON CONFLICT)."""
+    The old token is blacklisted and the new one registered in one statement, since
+    simplejwt's 8 round trips were most of a refresh's time. Nothing is written for a
+    disabled user; the blacklist's unique key still decides races (ON CONFLICT)."""
+    old = _decoded(raw)
     # simplejwt's own for_user without its INSERT of the outstanding token: that is below.
     new = super(BlacklistMixin, RefreshToken).for_user(User(pk=old[jwt_settings.USER_ID_CLAIM]))
     encoded = str(new)  # signed once: stored, and the answer

@@ -118,9 +118,9 @@ def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, boo
 
 def _record(user_id: int, inviter_id: int, now: datetime, event: Event | None) -> int:
     """Write the activation (its condition makes "once" hold even if the checks raced), and
-    its webhook event if an endpoint takes it. On PostgreSQL both are one statement, since
-    activations run one at a time (see below) and each round trip makes the others wait."""
-    if event is not None and connection.vendor == "postgresql":
+    its webhook event if an endpoint takes it, in one statement, since activations run one
+    at a time (see below) and each round trip makes the others wait."""
+    if event is not None:
         (table,) = sql.tables(User)
         return events.update_then_emit(
             event,
@@ -129,20 +129,15 @@ def _record(user_id: int, inviter_id: int, now: datetime, event: Event | None) -
             params=[inviter_id, now, user_id],
             count_invitees_of=inviter_id,
         )
-    updated = User.objects.filter(pk=user_id, invited_by__isnull=True).update(
+    return User.objects.filter(pk=user_id, invited_by__isnull=True).update(
         invited_by_id=inviter_id, invited_at=now
     )
-    if updated and event is not None:
-        events.write(event, count_invitees_of=inviter_id)
-    return updated
 
 
 def _serialize_activations() -> None:
     """Cycles are a property of the whole tree, so activations run one at a time.
 
-    On PostgreSQL a transaction-scoped advisory lock does it; SQLite transactions
-    here are IMMEDIATE and already serialized. Activations are rare (once per user).
+    A transaction-scoped advisory lock does it. Activations are rare (once per user).
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x1A7E])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x1A7E])

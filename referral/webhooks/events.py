@@ -105,7 +105,7 @@ def _insert_counting_invitees(row: Event, user_id: int, plus: int = 0) -> tuple[
         "SELECT %s, %s, REPLACE(%s, %s, CAST(COUNT(*) + %s AS TEXT)), %s, %s, %s "
         f"FROM {users} WHERE invited_by_id = %s"
     )
-    created_at = sql.moment(row.created_at)
+    created_at = row.created_at
     params = [row.id, row.type, row.body, json.dumps(INVITEES), plus, row.targets, False]
     return statement, [*params, created_at, user_id]
 
