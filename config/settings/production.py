@@ -14,12 +14,9 @@ for hook in ["INVITE_CODE_ALPHABET"]:  # for tests only: they would weaken a rea
     if hook in os.environ:
         raise ImproperlyConfigured(f"{hook} is a test hook; production refuses it.")
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env.bool(
-    "ALLOW_SQLITE", default=False
-):
+if not DATABASES:
     raise ImproperlyConfigured("Set DATABASE_URL (PostgreSQL) in production.")
 if not REDIS_URL:
-    # Rate limits kept in process memory would not hold across workers.
     raise ImproperlyConfigured("Set REDIS_URL in production.")
 
 MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
