@@ -159,7 +159,7 @@ class Stack:
 
 @contextmanager
 def production_stack(*, workers: int = 4) -> Iterator[Stack]:
-    with stack.Stack(**BENCH_ENV) as running:
+    with stack.Stack(own_postgres=True, **BENCH_ENV) as running:  # its own, loaded with users
         app = running.app_server(workers=workers)
         with MemorySampler(app.process.pid) as memory:
             try:
