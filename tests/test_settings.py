@@ -318,3 +318,20 @@ def test_the_env_file_is_read_in_development_only(project_copy, module, otp_leng
     )
 
     assert result.stdout.strip() == otp_length
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "sqlite:///db.sqlite3"),
+        ("DATABASE_URL", "mysql://u@127.0.0.1/x"),
+        ("REDIS_URL", "locmemcache://"),
+        ("REDIS_URL", "memcache://127.0.0.1:11211"),
+    ],
+)
+def test_the_settings_refuse_sqlite_and_a_cache_in_process_memory(variable, value):
+    """Issue 22: one engine everywhere; the message says what to do instead."""
+    result = run_check(**{**PRODUCTION, variable: value})
+
+    assert result.returncode != 0
+    assert variable in result.stderr.splitlines()[-1]

@@ -1,15 +1,15 @@
 """Issue 9, finding 11: nothing pruned sessions, tokens or old login records."""
 
-import sqlite3
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from harness.servers import Worker, manage
+from harness.servers import RedisServer, Worker, shared_postgres
 from referral.accounts import services
 from referral.accounts.housekeeping import prune
 from referral.accounts.models import CodeMessage, PhoneCode, WrongGuess
@@ -74,27 +74,28 @@ def test_the_retention_is_a_setting(settings, now):
 
 
 @pytest.mark.live
-def test_the_worker_prunes_on_its_schedule(tmp_path):
+def test_the_worker_prunes_on_its_schedule():
     """The worker process itself runs the housekeeping, with no cron and no second command."""
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": "",
-        "CLEANUP_INTERVAL_SECONDS": "1",
-        "PYTHONUNBUFFERED": "1",
-        "LOG_LEVEL": "INFO",
-    }
-    manage("migrate", "-v0", env=env)
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        db.execute(
-            "INSERT INTO django_session (session_key, session_data, expire_date)"
-            " VALUES ('old', 'x', '2000-01-01 00:00:00')"
-        )
+    database = shared_postgres.new_database()
+    with RedisServer() as redis:
+        env = {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DATABASE_URL": database,
+            "REDIS_URL": redis.url,
+            "CLEANUP_INTERVAL_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": "INFO",
+        }
+        with psycopg.connect(database.replace("postgres://", "postgresql://")) as db:
+            db.execute(
+                "INSERT INTO django_session (session_key, session_data, expire_date)"
+                " VALUES ('old', 'x', '2000-01-01 00:00:00+00')"
+            )
 
-    with Worker(env) as worker:
-        lines = worker.wait_for_lines(lambda line: "housekeeping deleted" in line, 1)
+        with Worker(env) as worker:
+            lines = worker.wait_for_lines(lambda line: "housekeeping deleted" in line, 1)
 
     assert lines, "".join(worker.lines)
     assert "'sessions.Session': 1" in lines[0]
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+    with psycopg.connect(database.replace("postgres://", "postgresql://")) as db:
         assert db.execute("SELECT count(*) FROM django_session").fetchone() == (0,)

@@ -602,29 +602,25 @@ def statements_of(call) -> list[str]:
     return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
 
 
-def test_a_code_for_a_new_number_is_four_statements_on_postgresql(now):
+def test_a_code_for_a_new_number_is_four_statements(now):
     """Issue 15: the phone's row is written, locked and read with its account in one statement
-    (an upsert), and a number with no SMS today has no current code to look for.
-
-    SQLite keeps the portable upsert and lock (two statements; its transactions are serialized
-    anyway). Then the day's SMS, the new code and its SMS."""
-    upsert = 1 if connection.vendor == "postgresql" else 2
+    (an upsert), and a number with no SMS today has no current code to look for. Then the
+    day's SMS, the new code and its SMS."""
     services.request_code(phone=new_phone(), ip=IP, now=now)  # the abuse rules are cached now
 
     sent = statements_of(lambda: services.request_code(phone=PHONE, ip=IP, now=now))
 
-    assert len(sent) == upsert + 3
+    assert len(sent) == 4
     assert PhoneCode.objects.filter(phone__number=PHONE).count() == 1
 
 
 def test_asking_again_reads_the_current_code_to_send_it_again(now):
     services.request_code(phone=PHONE, ip=IP, now=now)
     later = now + timedelta(seconds=settings.OTP_RESEND_SECONDS + 1)
-    upsert = 1 if connection.vendor == "postgresql" else 2
 
     sent = statements_of(lambda: services.request_code(phone=PHONE, ip=IP, now=later))
 
-    assert len(sent) == upsert + 3  # the day's SMS, the current code, the new SMS
+    assert len(sent) == 4  # the upsert, the day's SMS, the current code, the new SMS
     assert PhoneCode.objects.filter(phone__number=PHONE).count() == 1  # the same code
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture(scope="module")
 def faulty():
-    with Stack() as running:
+    with Stack(own_postgres=True) as running:  # it stops and starts its PostgreSQL
         yield running
 
 
