@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.servers import ROOT, DevServer, RedisServer, post_json
+from harness.servers import ROOT, DevServer, post_json
 from referral.web.views import INVITEES_PER_PAGE
 
 from ..factories import new_phone, wrong_code
@@ -67,11 +67,9 @@ LOG_OUT = "header form[action$='/ui/logout/'] button"
 def challenging_server(tmp_path_factory):
     """A second dev server for the states the first cannot show: DEBUG off, so that a missing
     page gets our 404 page (runserver --insecure still serves the static files), every new
-    number challenged (0: from the first SMS of the day's budget), and a Redis of its own
-    (`.redis`) that the walk stops for a moment to see the 503 page."""
-    redis = RedisServer()
+    number challenged (0: from the first SMS of the day's budget); the walk stops its Redis
+    (`.redis`, its own) for a moment to see the 503 page."""
     env = {
-        "REDIS_URL": redis.url,
         "DEBUG": "false",
         "SECRET_KEY": "axe-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "SMS_CONSOLE_DELAY_MIN": "0.1",
@@ -81,8 +79,7 @@ def challenging_server(tmp_path_factory):
     }
     server = DevServer(tmp_path_factory.mktemp("axe-challenging"), **env)
     server.command.append("--insecure")
-    server.redis = redis
-    with redis, server as running:
+    with server as running:
         yield running
 
 
