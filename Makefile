@@ -5,17 +5,30 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Poetry in a venv of its own (only `poetry export` is used): its dependencies stay out of
+# the app's, and nothing is installed into the system Python (Debian refuses that, PEP 668).
+POETRY_VENV := $(VENV)/.poetry
+POETRY := $(POETRY_VENV)/bin/poetry
 STAMP := $(VENV)/.installed-$(shell cat poetry.lock pyproject.toml | sha1sum | cut -c1-12)
+PORT ?= 8000
 
 .PHONY: install system-deps node-deps vendor run serve test test-fast bench soak abuse-sim format migrate lock screenshots clean
 
 install: $(STAMP)
 
-$(STAMP): poetry.lock pyproject.toml
-	@$(PYTHON) -m poetry export --help >/dev/null 2>&1 \
-		|| $(PYTHON) -m pip install --quiet "poetry>=2.1,<3" "poetry-plugin-export>=1.9"
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PYTHON) -m poetry export --with dev --format requirements.txt --output $(VENV)/requirements.txt
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "make install needs Python 3.11+; $(PYTHON) is $$($(PYTHON) --version 2>&1)." \
+			"Name another: make install PYTHON=python3.12" >&2; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+		echo "$(PYTHON) cannot create a venv (no ensurepip)." \
+			"On Debian or Ubuntu: apt-get install python3-venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): poetry.lock pyproject.toml | $(PY)
+	test -x $(POETRY) || { $(PYTHON) -m venv $(POETRY_VENV) && $(POETRY_VENV)/bin/python -m pip \
+		install --quiet --disable-pip-version-check "poetry>=2.1,<3" "poetry-plugin-export>=1.9"; }
+	$(POETRY) export --with dev --format requirements.txt --output $(VENV)/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
 	$(PY) scripts/compile_messages.py
@@ -24,7 +37,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 run: migrate
-	$(PY) manage.py runserver 8000
+	$(PY) manage.py runserver $(PORT)
 
 system-deps:
 	scripts/install-system-deps.sh
@@ -75,6 +88,13 @@ soak: install system-deps
 # SMS-pumping botnets against the production stack, with and without the defence; writes docs/abuse.md.
 abuse-sim: install system-deps
 	$(PY) bench/abuse_sim.py
+
+# Lighthouse on the pages as production serves them (the test in `make test`, which writes
+# its report to .run/); when every page meets its targets, the report becomes docs/lighthouse.md.
+.PHONY: lighthouse
+lighthouse: install system-deps node-deps
+	$(PY) -m pytest tests/production/test_lighthouse.py
+	cp .run/lighthouse.md docs/lighthouse.md
 
 format: install
 	$(PY) -m ruff format .

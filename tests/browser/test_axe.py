@@ -13,6 +13,7 @@ pages' Content Security Policy does not apply to: `page.add_script_tag` is an in
 that `script-src 'self'` blocks, and `bypass_csp` would test pages that are not the real ones.
 """
 
+import functools
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from ..factories import new_phone, wrong_code
 
 pytestmark = pytest.mark.live
 
-AXE_SOURCE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, and Deque's best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 LOCALES = {"ru": "ru-RU", "en": "en-US"}
@@ -122,6 +123,12 @@ def sign_up(server, invite_code: str) -> None:
     assert status == 200 and "invite_error" not in json.loads(body), body
 
 
+@functools.cache
+def axe_source() -> str:
+    """axe-core's script, read when a scan first needs it: collecting needs no node_modules."""
+    return AXE.read_text()
+
+
 def axe_violations(page, context: dict | None = None, *, own_styles: bool = True) -> list[dict]:
     """What axe finds on `page` as it is now, in `context` (axe's include/exclude)."""
     page.wait_for_load_state("load")
@@ -132,7 +139,7 @@ def axe_violations(page, context: dict | None = None, *, own_styles: bool = True
         )
         assert styled, f"app.css did not load on {page.url}"
     if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE_SOURCE)
+        page.evaluate(axe_source())
     return page.evaluate(
         """([context, tags]) => axe.run(context || document, {
             runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],

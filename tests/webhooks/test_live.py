@@ -2,21 +2,14 @@
 sharing one queue on PostgreSQL."""
 
 import json
-import time
 
 import pytest
 
 from harness import stack
 from harness.receiver import Receiver
-from harness.servers import DevServer, manage, post_json
+from harness.servers import DevServer, eventually, manage, post_json
 
 pytestmark = pytest.mark.live
-
-
-def wait_for(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def test_runserver_alone_delivers_and_retries(tmp_path):
@@ -38,7 +31,7 @@ def test_runserver_alone_delivers_and_retries(tmp_path):
         )
         assert status == 200
 
-        wait_for(lambda: len(receiver.received) >= 2, timeout=15)  # a 500, then 5 s later
+        eventually(lambda: len(receiver.received) >= 2, timeout=15)  # a 500, then 5 s later
 
     first, second = receiver.received
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
@@ -64,10 +57,11 @@ def test_two_workers_on_postgresql_deliver_every_event_once(tmp_path):
             "        )\n",
             env=running.env,
         )
-        running.sms_worker(WEBHOOKS_WORKER_THREADS="16")
-        running.sms_worker(WEBHOOKS_WORKER_THREADS="16")
-        wait_for(lambda: len(receiver.received) >= EVENTS, timeout=90)
-        time.sleep(1)  # anything sent twice would arrive by now
+        workers = [running.sms_worker(WEBHOOKS_WORKER_THREADS="16") for _ in range(2)]
+        eventually(lambda: len(receiver.received) >= EVENTS, timeout=90)
+        for worker in workers:  # stopped by SIGTERM, a worker finishes what it has in flight:
+            worker.stop()  # anything sent twice has arrived by now
+            assert worker.process.returncode == 0, "".join(worker.lines[-20:])  # not killed
         report = tmp_path / "states.json"
         manage(
             "shell",

@@ -3,13 +3,12 @@
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from harness.servers import ROOT, free_port
+from harness.servers import ROOT, free_port, wait_for_port
 from referral.webhooks import delivery, endpoints, events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.live]
@@ -35,7 +34,7 @@ def test_the_readme_receiver_verifies_and_prints_an_event(settings, tmp_path):
         text=True,
     )
     try:
-        time.sleep(0.5)  # it binds its port
+        assert wait_for_port(port), "the README's receiver did not bind its port"
         with transaction.atomic():
             event = events.emit(
                 "webhook.test",
