@@ -25,9 +25,13 @@ $(PY):
 			"On Debian or Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
+# Poetry in a venv of its own, made only when a recipe needs it.
+POETRY_INSTALL = test -x $(POETRY) || { $(PYTHON) -m venv $(POETRY_VENV) && \
+	$(POETRY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	"poetry>=2.1,<3" "poetry-plugin-export>=1.9"; }
+
 $(STAMP): poetry.lock pyproject.toml | $(PY)
-	test -x $(POETRY) || { $(PYTHON) -m venv $(POETRY_VENV) && $(POETRY_VENV)/bin/python -m pip \
-		install --quiet --disable-pip-version-check "poetry>=2.1,<3" "poetry-plugin-export>=1.9"; }
+	$(POETRY_INSTALL)
 	$(POETRY) export --with dev --format requirements.txt --output $(VENV)/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
@@ -104,8 +108,9 @@ screenshots: install system-deps
 	$(PY) scripts/screenshots.py
 
 # Re-resolve poetry.lock after changing dependencies in pyproject.toml.
-lock:
-	$(PYTHON) scripts/lock.py
+lock: | $(PY)
+	$(POETRY_INSTALL)
+	PATH="$(POETRY_VENV)/bin:$$PATH" $(POETRY_VENV)/bin/python scripts/lock.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles node_modules

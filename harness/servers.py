@@ -80,6 +80,8 @@ class Process:
         self.process: subprocess.Popen | None = None
 
     def start(self):
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError(f"already running: {self.command[0]}")  # it would leak one
         self.process = subprocess.Popen(  # noqa: S603
             self.command,
             env=self.env,
