@@ -39,6 +39,7 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
         _serialize_activations()
         user, inviter, in_upline = _parties(user_id, code)
         ensure_may_act(None if user is None else user.is_active)
+        assert user is not None  # noqa: S101 - ensure_may_act refuses a missing user
         if user.invited_by_id is not None:
             raise InviteAlreadyActivated()
         if inviter is None or not inviter.is_active:
