@@ -7,7 +7,7 @@ credentials must open nothing that no credentials open: a route that refuses an 
 caller's token (401 not_authenticated) refuses the account's with the documented errors
 (README, Errors), and every other route (the pages, the admin, the public API) answers the
 account exactly as it answers nobody. The same credentials of an active account do open the
-routes that refuse nobody, so the walk is no walk of closed doors.
+routes that refuse an anonymous caller, so the walk is no walk past doors closed to all.
 """
 
 import re
@@ -29,10 +29,8 @@ from .factories import make_user, new_phone
 pytestmark = pytest.mark.django_db
 
 API_METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
-PAGE_METHODS = (
-    "get",
-    "post",
-)  # the admin's 85 routes, five more methods each: minutes, not seconds
+# The pages and the admin (85 routes): the methods a form or a link sends.
+PAGE_METHODS = ("get", "post")
 SAMPLE = {
     "int": "1",
     "str": "A1B2C3",
@@ -92,7 +90,8 @@ def answer(client: Client, method: str, path: str, body=None, **headers) -> Answ
         response = getattr(client, method)(path, body, content_type="application/json", **headers)
     code = None
     if response.get("Content-Type", "").startswith("application/json") and response.content:
-        code = response.json().get("code") if isinstance(response.json(), dict) else None
+        body = response.json()
+        code = body.get("code") if isinstance(body, dict) else None
     return Answer(response.status_code, response.get("Location"), code)
 
 
@@ -159,10 +158,8 @@ def body_for(method: str, path: str):
 
 
 def needs_a_token(anonymous: Answer) -> bool:
-    return anonymous.status == 401 and anonymous.code in (
-        "not_authenticated",
-        None,
-    )  # HEAD: no body
+    """401 not_authenticated (a HEAD's answer has no body, so no code)."""
+    return anonymous.status == 401 and anonymous.code in ("not_authenticated", None)
 
 
 def needs_a_session(anonymous: Answer) -> bool:
