@@ -230,6 +230,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "referral.core.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # OPTIONS is a 405: its metadata answered any signed token, a disabled account's too.
+    "DEFAULT_METADATA_CLASS": None,
 }
 
 SIMPLE_JWT = {

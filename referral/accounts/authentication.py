@@ -8,7 +8,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
-from referral.core.errors import BadAuthorizationHeader, DomainError, account_refusal
+from referral.core.errors import AccountDisabled, BadAuthorizationHeader, TokenInvalid
 
 from .models import User
 
@@ -25,9 +25,11 @@ class TokenUser(models.TokenUser):
 class JWTAuthentication(authentication.JWTAuthentication):
     """simplejwt's, with a case-insensitive scheme (RFC 9110), and no query.
 
-    The user is the token's: `request.user` is a TokenUser holding the id, and each
-    endpoint's own statement reads only active users (a disabled or deleted account is
-    then refused with `inactive_error`). Loading the user first cost a query per request.
+    The user is the token's: `request.user` is a TokenUser holding the id. Whether that
+    account may act is decided by the statement that serves the request, which reads the
+    user's `is_active` anyway and hands it to `ensure_may_act` (loading the user here first
+    cost a query per request: README, Development). A test walks every route with the token
+    of a disabled and of a deleted account (tests/test_routes_need_an_active_account.py).
     """
 
     def authenticate(self, request):
@@ -67,10 +69,19 @@ def token_user_id(request) -> int:
     return cast(TokenUser, request.user).id
 
 
-def inactive_error(*, user_id: int) -> DomainError | None:
-    """Why `user_id` may not act, if so: deleted (token_not_valid) or disabled.
+def ensure_may_act(is_active: bool | None) -> None:
+    """The rule "this account may act", for every token (access or refresh): `is_active` of
+    the token's user as the statement serving the request read it, None if it found no such
+    user. A deleted account's token is not valid (401 token_not_valid); a disabled account
+    is refused (403 account_disabled). The pages have Django's ModelBackend, which ends the
+    session of an account that is no longer active."""
+    if is_active is None:
+        raise TokenInvalid()
+    if not is_active:
+        raise AccountDisabled()
 
-    For when a statement found nothing for the token's user: only then a query.
-    """
-    is_active = User.objects.filter(pk=user_id).values_list("is_active", flat=True).first()
-    return None if is_active else account_refusal(is_active)
+
+def ensure_user_may_act(*, user_id: int) -> None:
+    """`ensure_may_act` for user `user_id`, with a query: for a statement that found nothing,
+    which might be because the account may not act (an empty page of invitees)."""
+    ensure_may_act(User.objects.filter(pk=user_id).values_list("is_active", flat=True).first())

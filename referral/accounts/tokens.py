@@ -11,8 +11,9 @@ from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from referral.core import sql
-from referral.core.errors import TokenInvalid, account_refusal
+from referral.core.errors import TokenInvalid
 
+from .authentication import ensure_may_act
 from .models import User
 
 
@@ -77,8 +78,7 @@ def rotate_refresh_token(*, raw: str) -> dict[str, str]:
             },
         )
         is_active, issued = cursor.fetchone()
-    if not is_active:  # None: no such token, or its user is gone
-        raise account_refusal(is_active)
+    ensure_may_act(is_active)  # None: no such token, or its user is gone
     if not issued:  # revoked already (perhaps a moment ago by a parallel call)
         raise TokenInvalid()
     return {"access": str(new.access_token), "refresh": encoded}

@@ -154,11 +154,6 @@ class TokenInvalid(DomainError):
     message = _("The token is invalid, expired or revoked.")
 
 
-def account_refusal(is_active: bool | None) -> DomainError:
-    """The error for a token whose account may not act: gone (None) or disabled (False)."""
-    return TokenInvalid() if is_active is None else AccountDisabled()
-
-
 class BadAuthorizationHeader(DomainError):
     code = "bad_authorization_header"
     status = 401

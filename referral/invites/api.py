@@ -7,7 +7,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referral.accounts.authentication import inactive_error, token_user_id
+from referral.accounts.authentication import ensure_user_may_act, token_user_id
 from referral.core import errors
 from referral.core.http import validated
 from referral.core.openapi import (
@@ -55,11 +55,7 @@ class ProfileView(APIView):
         },
     )
     def get(self, request):
-        user_id = token_user_id(request)
-        profile = selectors.get_profile(user_id=user_id)
-        if profile is None:
-            raise inactive_error(user_id=user_id) or errors.TokenInvalid()
-        return Response(profile)
+        return Response(selectors.get_profile(user_id=token_user_id(request)))
 
 
 class ActivateInviteView(APIView):
@@ -149,7 +145,5 @@ class InvitedUsersView(ListAPIView):
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if not page:  # perhaps no invitees, perhaps no longer an active user
-            error = inactive_error(user_id=token_user_id(self.request))
-            if error is not None:
-                raise error
+            ensure_user_may_act(user_id=token_user_id(self.request))
         return page

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
+from referral.accounts.authentication import ensure_may_act
 from referral.accounts.models import User
 from referral.core import sql
 
@@ -23,8 +24,9 @@ class Profile(TypedDict):
     invited_users: orjson.Fragment  # JSON text the database wrote
 
 
-def get_profile(*, user_id: int) -> Profile | None:
-    """The profile as the API shows it, in one statement; None: no active user `user_id`.
+def get_profile(*, user_id: int) -> Profile:
+    """The profile as the API shows it, in one statement, of an account that may act
+    (`ensure_may_act` refuses the others with the same statement's `is_active`).
 
     The token names the user, so nothing is loaded before this. Raw SQL, because the
     ORM cannot join the user, its inviter and an aggregate of its invitees in one
@@ -33,9 +35,8 @@ def get_profile(*, user_id: int) -> Profile | None:
     with connection.cursor() as cursor:
         cursor.execute(_PROFILE, [user_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    phone, invite_code, invited_by_code, count, phones = row
+    ensure_may_act(row[0] if row else None)
+    _, phone, invite_code, invited_by_code, count, phones = row
     return {
         "phone_number": phone,
         "invite_code": invite_code,
@@ -52,7 +53,7 @@ def get_profile(*, user_id: int) -> Profile | None:
 # (user_invitees_in_order, covering the phone) yields the rows in order. PostgreSQL keeps
 # a subquery's order into an aggregate when nothing (no join, no grouping) stands between.
 _PROFILE = f"""
-    SELECT u.phone, u.invite_code, inviter.invite_code, invitees.count, invitees.phones
+    SELECT u.is_active, u.phone, u.invite_code, inviter.invite_code, invitees.count, invitees.phones
     FROM {_USERS} u
     LEFT JOIN {_USERS} inviter ON inviter.id = u.invited_by_id
     CROSS JOIN LATERAL (
@@ -61,7 +62,7 @@ _PROFILE = f"""
             SELECT phone FROM {_USERS} WHERE invited_by_id = u.id ORDER BY invited_at, id
         ) v
     ) invitees
-    WHERE u.id = %s AND u.is_active
+    WHERE u.id = %s
 """  # noqa: S608 - the table name comes from the model, values are parameters
 
 
@@ -79,7 +80,8 @@ def inviter_phone(*, code: str) -> str | None:
 
 
 def invitees_newest_first(*, user_id: int) -> QuerySet[User, Invitee]:
-    """Empty also when `user_id` is not an active user (the caller then says which)."""
+    """Empty also when `user_id` is not an active user (the caller then asks
+    `ensure_user_may_act`)."""
     return (
         User.objects.filter(invited_by_id=user_id, invited_by__is_active=True)
         .order_by("-invited_at", "-id")

@@ -6,6 +6,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 
+from referral.accounts.authentication import ensure_may_act
 from referral.accounts.models import ReferralChange, User
 from referral.core import ratelimit, sql
 from referral.core.errors import (
@@ -13,7 +14,6 @@ from referral.core.errors import (
     InviteCycle,
     InviteNotFound,
     InviteOwn,
-    account_refusal,
 )
 from referral.webhooks import events
 from referral.webhooks.models import Event
@@ -38,8 +38,8 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
     with transaction.atomic():
         _serialize_activations()
         user, inviter, in_upline = _parties(user_id, code)
-        if user is None or not user.is_active:
-            raise account_refusal(None if user is None else user.is_active)
+        ensure_may_act(None if user is None else user.is_active)
+        assert user is not None  # noqa: S101 - ensure_may_act refuses a missing user
         if user.invited_by_id is not None:
             raise InviteAlreadyActivated()
         if inviter is None or not inviter.is_active:
