@@ -69,8 +69,10 @@ def _markdown(results: dict) -> str:
         "## How to read it",
         "",
         "- The pumping botnet solves every challenge: each of its prefixes gets SMS until its "
-        "conversion has collapsed over `SMS_RISK_BLOCK_MIN_SENT` numbers, then it is blocked, "
-        "and the block is renewed for as long as the botnet keeps asking.",
+        "conversion has collapsed over `SMS_RISK_PREFIX_BLOCK_MIN_SENT` numbers (20 since "
+        "issue 21's finding 15, 8 before: a block holds 10,000 people's numbers, so it takes "
+        "more evidence), then it is blocked, and the block is renewed for as long as the "
+        "botnet keeps asking for new numbers.",
         "- The slow botnet never solves a challenge: its prefixes are challenged after "
         "`SMS_RISK_MIN_SENT` numbers without a login, and stay challenged while its challenges "
         "go unsolved. No per-address limit ever sees it.",
@@ -85,8 +87,8 @@ def _markdown(results: dict) -> str:
         "- The bots' own times include their proof-of-work (one process for all of them).",
         "- Real users' numbers are spread over the country: their prefixes and addresses "
         "convert, so they are not challenged. A real new number inside a blocked prefix would "
-        "be refused while the block lasts (a returning one never is): the price of a narrow "
-        "block.",
+        "be refused while the block lasts (a returning one is answered the same, and gets its "
+        "SMS behind the refusal): the price of a narrow block.",
         "",
     ]
     return "\n".join(lines + _drain(results["budget_drain"]))

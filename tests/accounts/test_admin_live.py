@@ -12,17 +12,12 @@ import pytest
 from harness.servers import manage
 from harness.stack import Stack
 
+from .test_admin import SPELLINGS  # every spelling of PHONE
+
 pytestmark = pytest.mark.live
 
 PHONE, PASSWORD = "+79990000000", "s3cret-pass-for-the-live-admin"
 OTHER_PHONE = "+79990000009"
-SPELLINGS = [
-    "+79990000000",
-    "89990000000",
-    "8 (999) 000-00-00",
-    "+7 999 000 00 00",
-    "7-999-000-0000",
-]
 _ips = count(1)
 
 
