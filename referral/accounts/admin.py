@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist import admin as token_admin
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from referral.accounts.invite_codes import normalize_invite_code
 from referral.core.admin_columns import to_the_second
 from referral.core.errors import DomainError, InviteInvalid
 from referral.invites import services as invites
-from referral.invites.codes import normalize_invite_code
 
 from . import delivery, services
 from .models import CodeMessage, Phone, ReferralChange, User, WrongGuess

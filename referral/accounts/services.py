@@ -22,8 +22,6 @@ from referral.core.errors import (
     CodeExpired,
     CodeInvalid,
     DomainError,
-    InviteInvalid,
-    InviteNotNewUser,
     PhoneLocked,
     PhonePaused,
     Throttled,
@@ -31,8 +29,6 @@ from referral.core.errors import (
 )
 from referral.core.http import network_of
 from referral.core.sealing import seal
-from referral.invites.codes import normalize_invite_code
-from referral.invites.services import activate_invite
 from referral.webhooks import events
 
 from . import delivery
@@ -205,47 +201,27 @@ def verify_code(
     return user, created
 
 
-@dataclass(frozen=True)
-class Login:
-    user: User
-    created: bool
-    invite_error: DomainError | None = None
-
-
 def log_in(
     *,
     phone: str,
     code: str,
     ip: str,
     now: datetime,
-    invite_code: str | None = None,
-    channel: str = "api",
+    with_invite: bool = False,
     device: devices.Device | None = None,
-) -> Login:
-    """Verify the code; at sign-up also activate `invite_code` (its failure keeps the login).
+) -> tuple[User, bool]:
+    """verify_code within the address's hourly limit, then told to the SMS-pumping signals;
+    return the user and whether it is new.
 
-    `channel` is where the invite code came from (api, or share_link on the pages).
-
-    `invite_code` is what the person typed: a malformed one, or one given at a later
-    login, is reported in `invite_error` and never fails the login itself.
+    `with_invite`: an invite code came with this login; the caller activates it at sign-up
+    (referral.invites.signup: accounts knows nothing of invites).
     """
     ratelimit.hit(f"verify:ip:{ip}", limit=settings.VERIFY_PER_IP_PER_HOUR, window=3600, now=now)
     user, created = verify_code(
-        phone=phone, code=code, ip=ip, now=now, with_invite=bool(invite_code), device=device
+        phone=phone, code=code, ip=ip, now=now, with_invite=with_invite, device=device
     )
     risk.record_verified(risk.Ask(phone=phone, source=ip, returning=not created, now=now))
-    if not invite_code:
-        return Login(user=user, created=created)
-    if not created:
-        return Login(user=user, created=created, invite_error=InviteNotNewUser())
-    canonical = normalize_invite_code(invite_code)
-    if canonical is None:
-        return Login(user=user, created=created, invite_error=InviteInvalid())
-    try:
-        activate_invite(user_id=user.pk, code=canonical, now=now, channel=channel)
-    except DomainError as error:
-        return Login(user=user, created=created, invite_error=error)
-    return Login(user=user, created=created)
+    return user, created
 
 
 def deactivated(*, user: User, now: datetime) -> None:

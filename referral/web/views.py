@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referral.accounts import services
+from referral.accounts.invite_codes import normalize_invite_code
 from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
 from referral.core import devices, ratelimit
 from referral.core.errors import (
@@ -35,8 +36,7 @@ from referral.core.errors import (
 )
 from referral.core.http import client_ip
 from referral.core.serializers import first_error
-from referral.invites import selectors
-from referral.invites.codes import normalize_invite_code
+from referral.invites import selectors, signup
 from referral.invites.serializers import ActivateInviteSerializer
 from referral.invites.services import activate_invite
 from referral.web import phones
@@ -198,7 +198,7 @@ def code(request):
         if serializer.is_valid():
             invite = request.session.get(INVITE_KEY)
             try:
-                login = services.log_in(
+                login = signup.log_in(
                     phone=number,
                     code=serializer.validated_data["code"],
                     invite_code=invite,
