@@ -11,7 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from referral.core.admin_columns import to_the_second
 
-from . import delivery, services
+from . import delivery, selectors, services
 from .models import CodeMessage, Phone, ReferralChange, User, WrongGuess
 
 
@@ -155,7 +155,7 @@ class PhoneAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Last 24 hours"))
     def last_day(self, phone):
-        activity = services.recent_activity(phone=phone, now=timezone.now())
+        activity = selectors.recent_activity(phone=phone, now=timezone.now())
         sms = gettext("%(count)s SMS") % {"count": activity.messages}
         wrong = ngettext(
             "%(count)s wrong code", "%(count)s wrong codes", activity.wrong_guesses
