@@ -200,7 +200,7 @@ def sent_recently(phone_id: int, ip: str, now: datetime) -> SentRecently:
     return SentRecently(*_one_row(statement, params))
 
 
-def _one_row(statement: str, params: dict[str, object]) -> tuple[Any, ...]:
+def _one_row(statement: str, params: dict[str, Any]) -> tuple[Any, ...]:
     """The one row of aggregate `statement`."""
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

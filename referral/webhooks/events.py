@@ -10,6 +10,7 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -23,7 +24,7 @@ VERSION = 1
 
 def emit(
     event_type: str,
-    data: Callable[[], dict],
+    data: Callable[[], dict[str, Any]],
     *,
     now: datetime,
     to: list[int] | None = None,
@@ -55,7 +56,11 @@ def send_test(*, endpoint_id: int, now: datetime) -> str:
 
 
 def prepare(
-    event_type: str, data: Callable[[], dict], *, now: datetime, to: list[int] | None = None
+    event_type: str,
+    data: Callable[[], dict[str, Any]],
+    *,
+    now: datetime,
+    to: list[int] | None = None,
 ) -> Event | None:
     """The event's row, not yet written (None: no endpoint takes the type)."""
     targets = endpoints.subscribed(event_type) if to is None else to
@@ -69,7 +74,7 @@ def prepare(
     return row
 
 
-def update_then_emit(row: Event, *, update: str, params: list[object]) -> int:
+def update_then_emit(row: Event, *, update: str, params: list[Any]) -> int:
     """PostgreSQL, one statement: `update` (an UPDATE … RETURNING 1) and, if it changed a
     row, the event `row`. Returns how many rows were updated. Called inside an activation's
     serialized section, where every round trip lengthens the wait of every other activation.
@@ -80,10 +85,10 @@ def update_then_emit(row: Event, *, update: str, params: list[object]) -> int:
         f"INSERT INTO {events} (id, type, body, targets, fanned_out, created_at) "
         "SELECT %s, %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM changed)"
     )
-    values = [row.id, row.type, row.body, row.targets, False, row.created_at]
+    values: list[Any] = [row.id, row.type, row.body, row.targets, False, row.created_at]
     with connection.cursor() as cursor:
         cursor.execute(statement, [*params, *values])
-        written = cursor.rowcount
+        written: int = cursor.rowcount
     if written:
         transaction.on_commit(delivery.event_queued)
     return written
