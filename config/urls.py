@@ -23,7 +23,7 @@ def private(view):
 
 urlpatterns = [
     path("api/auth/request_code/", private(accounts_api.RequestCodeView), name="request-code"),
-    path("api/auth/verify_code/", private(accounts_api.VerifyCodeView), name="verify-code"),
+    path("api/auth/verify_code/", private(invites_api.VerifyCodeView), name="verify-code"),
     path("api/auth/token/refresh/", private(accounts_api.RefreshView), name="token-refresh"),
     path("api/auth/logout/", private(accounts_api.LogoutView), name="logout"),
     path("api/profile_back/", private(invites_api.ProfileView), name="profile"),

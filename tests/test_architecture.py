@@ -84,6 +84,86 @@ def test_there_are_no_import_cycles_inside_referral():
     assert cycles == []
 
 
+# The apps, and the apps each may import: core <- webhooks, abuse <- accounts <- invites <- web,
+# with the worker above them all (it runs the background work of every app). An app reads
+# another app's data through that app's selectors or a value passed in, never its tables.
+ALLOWED_APP_IMPORTS = {
+    "core": set(),
+    "webhooks": {"core"},
+    "abuse": {"core"},
+    "accounts": {"core", "webhooks", "abuse"},
+    "invites": {"core", "webhooks", "abuse", "accounts"},
+    "web": {"core", "webhooks", "abuse", "accounts", "invites"},
+    "worker": {"core", "webhooks", "abuse", "accounts", "invites"},
+}
+# Reaches the user model without naming accounts: an import of accounts all the same.
+USER_MODEL_LOOKUPS = {"get_user_model", "AUTH_USER_MODEL"}
+# Django's own contract for a login (USERNAME_FIELD), as django.contrib.auth uses it.
+USER_MODEL_CONTRACT = {"referral.core.admin_site"}
+
+
+def app_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "referral" and len(parts) > 1 else None
+
+
+def names_used(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} | {
+        node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+    }
+
+
+def app_imports() -> set[tuple[str, str, str]]:
+    """(app, app it imports, the importing module) for every import between two apps."""
+    found = set()
+    for path in python_files("referral"):
+        module = module_name(path)
+        app = app_of(module)
+        if app is None or "migrations" in path.parts:
+            continue
+        targets = {app_of(i) for i in GRAPH[module]}
+        if module not in USER_MODEL_CONTRACT and names_used(path) & USER_MODEL_LOOKUPS:
+            targets.add("accounts")
+        found |= {(app, target, module) for target in targets if target not in {None, app}}
+    return found
+
+
+def test_every_app_has_its_place_in_the_table():
+    apps = {p.name for p in (ROOT / "referral").iterdir() if (p / "__init__.py").exists()}
+
+    assert apps == set(ALLOWED_APP_IMPORTS)
+
+
+def test_the_table_points_one_way():
+    both_ways = {
+        (app, other)
+        for app, allowed in ALLOWED_APP_IMPORTS.items()
+        for other in allowed
+        if app in ALLOWED_APP_IMPORTS.get(other, set())
+    }
+
+    assert both_ways == set()
+
+
+def test_apps_import_only_the_apps_below_them():
+    upward = sorted(
+        f"{module} imports referral.{target}"
+        for app, target, module in app_imports()
+        if target not in ALLOWED_APP_IMPORTS.get(app, set())
+    )
+
+    assert upward == []
+
+
+def test_the_app_check_sees_the_imports_between_apps():
+    """Not vacuous: the arrows that are allowed are found, and so is the user-model lookup."""
+    found = {(app, target) for app, target, _ in app_imports()}
+
+    assert {("accounts", "abuse"), ("invites", "accounts"), ("web", "invites")} <= found
+    assert names_used(ROOT / "referral" / "core" / "admin_site.py") & USER_MODEL_LOOKUPS
+
+
 # Installed by `make install` for development and tests only (pyproject's dev group).
 DEV_ONLY = {
     "django_stubs_ext",

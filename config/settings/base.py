@@ -86,7 +86,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "referral.web.views.csrf_failure"  # our own page, in the page's language
 
 INSTALLED_APPS = [
-    "referral.core",  # before staticfiles: its runserver takes precedence
+    "referral.worker",  # before staticfiles: its runserver takes precedence
+    "referral.core",
     "referral.core.apps.AdminConfig",  # django.contrib.admin, opened by password login only
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -101,6 +102,7 @@ INSTALLED_APPS = [
     "referral.accounts",
     "referral.abuse",
     "referral.webhooks",
+    "referral.invites",
     "referral.web",
 ]
 

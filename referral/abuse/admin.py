@@ -1,7 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +17,7 @@ class RuleForm(forms.ModelForm):
         model = Rule
         fields = ["kind", "value", "action", "expires_at", "reason"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         if data.get("kind") and data.get("value"):
@@ -36,17 +39,19 @@ class RuleAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     change_list_template = "admin/abuse/rule/change_list.html"
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Rule, form: forms.ModelForm, change: bool
+    ) -> None:
         obj.automatic = False  # an operator's edit makes the rule the operator's
         if not change:
             obj.created_at = timezone.now()
         super().save_model(request, obj, form, change)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.dashboard_view)
         return [path("dashboard/", view, name="abuse_dashboard"), *super().get_urls()]
 
-    def dashboard_view(self, request):
+    def dashboard_view(self, request: HttpRequest) -> TemplateResponse:
         now = timezone.now()
         periods = {
             label: dashboard.prefixes(since=now - length)

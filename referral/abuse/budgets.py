@@ -9,6 +9,7 @@ by itself: referral.abuse.risk rations what each network still gets past it.
 import logging
 import math
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
@@ -44,7 +45,7 @@ def cache_key(name: str, now: datetime) -> str:
     return f"abuse:budget:{name}:{int(now.timestamp()) // DAY}"
 
 
-def share_used(budgets: dict[str, int], cached: dict, *, now: datetime) -> float:
+def share_used(budgets: dict[str, int], cached: dict[str, Any], *, now: datetime) -> float:
     """The largest share of `budgets` (a number's, from applying()) used today; 0 if none."""
     return max(
         (cached.get(cache_key(name, now), 0) / limit for name, limit in budgets.items()),

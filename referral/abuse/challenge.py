@@ -10,7 +10,7 @@ import binascii
 import json
 import urllib.parse
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from altcha.v1 import ChallengeOptions, PayloadType, create_challenge, verify_solution
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
 
-def new(*, phone: str, difficulty: int, now: datetime) -> dict:
+def new(*, phone: str, difficulty: int, now: datetime) -> dict[str, Any]:
     """A signed challenge (the JSON the ALTCHA widget and solvers take)."""
     made = create_challenge(
         ChallengeOptions(
@@ -52,7 +52,7 @@ def accepts(solution: str, *, phone: str, difficulty: int, now: datetime) -> boo
     return cache.add(f"abuse:solved:{payload['signature']}", 1, settings.SMS_CHALLENGE_TTL_SECONDS)
 
 
-def _decoded(solution: str) -> dict | None:
+def _decoded(solution: str) -> dict[str, Any] | None:
     """The payload's fields when it is base64 JSON of the right types; None otherwise."""
     try:
         payload = json.loads(base64.b64decode(solution, validate=True))

@@ -1,5 +1,6 @@
 """The SMS-pumping numbers for Prometheus, read from the cache and the database per scrape."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.utils import timezone
@@ -11,7 +12,7 @@ from . import dashboard
 class AbuseCollector:
     """Gauges (the shared state is the source of truth; no process keeps a count)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         now = timezone.now()
         budget_used = GaugeMetricFamily(
             "referral_sms_budget_used", "SMS counted today against a budget", labels=["budget"]

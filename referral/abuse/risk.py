@@ -252,7 +252,7 @@ def gather(ask: Ask) -> Signals:
 
     def count(name: str) -> float:
         current, previous, weight = windows[name]
-        return cached.get(current, 0) + cached.get(previous, 0) * weight
+        return float(cached.get(current, 0) + cached.get(previous, 0) * weight)
 
     own_unsolved = marks["shown"] in cached and marks["solved"] not in cached
     return Signals(

@@ -4,6 +4,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -31,7 +32,7 @@ def cache_keys() -> list[str]:
     return [CACHE_KEY]
 
 
-def from_cache(cached: dict, *, now: datetime) -> list[Active]:
+def from_cache(cached: dict[str, Any], *, now: datetime) -> list[Active]:
     """The rules, from the value read with the counters (or from the database on a miss)."""
     rules = cached.get(CACHE_KEY)
     if rules is None:
@@ -95,5 +96,5 @@ def _holds(network: str, client: ipaddress.IPv4Network | ipaddress.IPv6Network) 
 
 
 @receiver([post_save, post_delete], sender=Rule)
-def _forget_cached_rules(**kwargs) -> None:
+def _forget_cached_rules(**_: object) -> None:
     cache.delete(CACHE_KEY)

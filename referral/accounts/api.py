@@ -8,11 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from referral.core import errors
-from referral.core.http import client_ip, error_body, validated
+from referral.core.http import client_ip, validated
 from referral.core.openapi import (
     BODY_ERRORS,
     detail_example,
-    documented_body,
     error_responses,
     field_error,
 )
@@ -20,13 +19,10 @@ from referral.core.serializers import DetailSerializer, StrictCharField
 
 from . import services, tokens
 from .serializers import (
-    LoginCodeField,
-    LoginSerializer,
     MobilePhoneField,
     RefreshSerializer,
     RequestCodeSerializer,
     TokenPairSerializer,
-    VerifyCodeSerializer,
 )
 
 ACCESS = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwi...access"
@@ -87,88 +83,6 @@ class RequestCodeView(PublicAPIView):
             language=get_language(),
         )
         return Response({"detail": CODE_SENT})
-
-
-class VerifyCodeView(PublicAPIView):
-    @extend_schema(
-        summary="Log in with the SMS code",
-        description="Returns JWT tokens. The user is created at the first successful login. "
-        "An optional invite_code is activated right after sign-up; if it cannot be, the login "
-        "still succeeds and the response carries invite_error.",
-        request=VerifyCodeSerializer,
-        examples=[
-            OpenApiExample(
-                "code", value={"phone": "+79991234567", "code": "1234"}, request_only=True
-            ),
-            OpenApiExample(
-                "code and referral",
-                value={"phone": "+79991234567", "code": "1234", "invite_code": "Z9Y8X7"},
-                request_only=True,
-            ),
-        ],
-        responses={
-            200: OpenApiResponse(
-                LoginSerializer,
-                examples=[
-                    OpenApiExample(
-                        "logged in",
-                        value={
-                            "phone_number": "+79991234567",
-                            "invite_code": "C0A13D",
-                            "access": ACCESS,
-                            "refresh": REFRESH,
-                        },
-                    ),
-                    *(
-                        OpenApiExample(
-                            f"logged in, invite code refused: {refusal.code}",
-                            value={
-                                "phone_number": "+79991234567",
-                                "invite_code": "C0A13D",
-                                "access": ACCESS,
-                                "refresh": REFRESH,
-                                "invite_error": documented_body(refusal),
-                            },
-                        )
-                        for refusal in (
-                            errors.InviteNotFound,
-                            errors.InviteInvalid,
-                            errors.InviteNotNewUser,
-                            errors.InviteCycle,
-                        )
-                    ),
-                ],
-            ),
-            **error_responses(
-                *BODY_ERRORS,
-                (400, "invalid", LoginCodeField.message_for_schema),
-                errors.CodeInvalid,
-                errors.CodeExpired,
-                errors.TooManyAttempts,
-                errors.PhoneLocked,
-                errors.AccountDisabled,
-                errors.PhonePaused,
-                errors.Throttled,
-            ),
-        },
-    )
-    def post(self, request):
-        data = validated(VerifyCodeSerializer, request)
-        login = services.log_in(
-            phone=data["phone"],
-            code=data["code"],
-            invite_code=data.get("invite_code") or None,
-            ip=client_ip(request),
-            now=timezone.now(),
-        )
-        body: dict[str, object] = {
-            "phone_number": str(login.user.phone),
-            "invite_code": login.user.invite_code,
-            **tokens.issue_tokens(user=login.user),
-        }
-        if login.invite_error is not None:
-            body["invite_error"] = error_body(login.invite_error)
-        return Response(body)
 
 
 class RefreshView(PublicAPIView):

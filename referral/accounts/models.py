@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from referral.invites.codes import new_invite_code
+from .invite_codes import new_invite_code
 
 SOURCE_HELP = _("The client: IPv4 address or IPv6 /64.")
 

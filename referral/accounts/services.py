@@ -1,18 +1,15 @@
 """Login by SMS code: the rules live here; the API and the pages call these functions."""
 
 import logging
-import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from referral.abuse import risk
@@ -22,8 +19,6 @@ from referral.core.errors import (
     CodeExpired,
     CodeInvalid,
     DomainError,
-    InviteInvalid,
-    InviteNotNewUser,
     PhoneLocked,
     PhonePaused,
     Throttled,
@@ -31,20 +26,13 @@ from referral.core.errors import (
 )
 from referral.core.http import network_of
 from referral.core.sealing import seal
-from referral.invites.codes import normalize_invite_code
-from referral.invites.services import activate_invite
 from referral.webhooks import events
 
-from . import delivery
+from . import delivery, selectors
 from .models import CodeMessage, Phone, PhoneCode, User, WrongGuess
-
-if TYPE_CHECKING:  # django-stubs, a development dependency
-    from django_stubs_ext import WithAnnotations
+from .selectors import DAY, HOUR
 
 logger = logging.getLogger(__name__)
-
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
 
 
 def request_code(
@@ -79,7 +67,7 @@ def request_code(
         # it): neither the refusal nor a cooldown it started may tell who is registered.
         ask = risk.Ask(phone=phone, source=ip, returning=guard.returning, now=now)
         verdict = risk.screen(ask, solution=altcha)
-        sent: dict[str, Any] | None
+        sent: selectors.SentRecently | None
         known = _known(device, guard.user_id, devices.trusted)
         if verdict.refusal is None:
             sent = _ensure_can_send(guard, ip, now, known=known)
@@ -88,7 +76,7 @@ def request_code(
         else:
             sent = None
         if sent is not None:
-            _queue_sms(guard, ip, now, language or settings.LANGUAGE_CODE, sent_today=sent["day"])
+            _queue_sms(guard, ip, now, language or settings.LANGUAGE_CODE, sent_today=sent.day)
     if sent is not None:
         risk.record_sent(ask, verdict)
     if verdict.refusal is not None:
@@ -174,42 +162,35 @@ def verify_code(
         _ensure_not_blocked(
             locked_at=current.phone.locked_at, account_disabled=current.account_disabled
         )
-        failures = _wrong_guesses(current, ip, now)
+        failures = selectors.wrong_guesses(current, ip, now)
         if not _known(device, current.user_id, devices.claim):
             _ensure_may_guess(failures, now)
         if current.used_at is not None:
             raise CodeInvalid()
         if current.expires_at <= now:
             raise CodeExpired()
-        tries_left = _tries_left(failures["on_code_from_ip"], failures["code_sent_to_ip"])
+        tries_left = selectors.tries_left(failures.on_code_from_ip, failures.code_sent_to_ip)
         if tries_left <= 0:
             raise TooManyAttempts()
 
         error: DomainError | None = None
         if constant_time_compare(current.code_hash, login_code_hash(phone=phone, code=code)):
             PhoneCode.objects.filter(pk=current.pk).update(used_at=now, sealed_code="")
-            if failures["from_ip"]:  # whoever has the code is forgiven their own typos
+            if failures.from_ip:  # whoever has the code is forgiven their own typos
                 WrongGuess.objects.filter(code__phone=current.phone, source=ip).delete()
             user, created = _get_or_create_user(phone, now, with_invite, current.user_id)
         else:
             WrongGuess.objects.create(code=current, source=ip, network=network_of(ip), at=now)
-            if failures["total"] + 1 == settings.LOGIN_FAILURES_PER_PHONE:
+            if failures.total + 1 == settings.LOGIN_FAILURES_PER_PHONE:
                 logger.warning(
                     "phone %s paused for every address: %s wrong codes in 24 h",
                     current.phone_id,
-                    failures["total"] + 1,
+                    failures.total + 1,
                 )
             error = TooManyAttempts() if tries_left <= 1 else CodeInvalid()
     if error is not None:
         raise error
     return user, created
-
-
-@dataclass(frozen=True)
-class Login:
-    user: User
-    created: bool
-    invite_error: DomainError | None = None
 
 
 def log_in(
@@ -218,34 +199,21 @@ def log_in(
     code: str,
     ip: str,
     now: datetime,
-    invite_code: str | None = None,
-    channel: str = "api",
+    with_invite: bool = False,
     device: devices.Device | None = None,
-) -> Login:
-    """Verify the code; at sign-up also activate `invite_code` (its failure keeps the login).
+) -> tuple[User, bool]:
+    """verify_code within the address's hourly limit, then told to the SMS-pumping signals;
+    return the user and whether it is new.
 
-    `channel` is where the invite code came from (api, or share_link on the pages).
-
-    `invite_code` is what the person typed: a malformed one, or one given at a later
-    login, is reported in `invite_error` and never fails the login itself.
+    `with_invite`: an invite code came with this login; the caller activates it at sign-up
+    (referral.invites.signup: accounts knows nothing of invites).
     """
     ratelimit.hit(f"verify:ip:{ip}", limit=settings.VERIFY_PER_IP_PER_HOUR, window=3600, now=now)
     user, created = verify_code(
-        phone=phone, code=code, ip=ip, now=now, with_invite=bool(invite_code), device=device
+        phone=phone, code=code, ip=ip, now=now, with_invite=with_invite, device=device
     )
     risk.record_verified(risk.Ask(phone=phone, source=ip, returning=not created, now=now))
-    if not invite_code:
-        return Login(user=user, created=created)
-    if not created:
-        return Login(user=user, created=created, invite_error=InviteNotNewUser())
-    canonical = normalize_invite_code(invite_code)
-    if canonical is None:
-        return Login(user=user, created=created, invite_error=InviteInvalid())
-    try:
-        activate_invite(user_id=user.pk, code=canonical, now=now, channel=channel)
-    except DomainError as error:
-        return Login(user=user, created=created, invite_error=error)
-    return Login(user=user, created=created)
+    return user, created
 
 
 def deactivated(*, user: User, now: datetime) -> None:
@@ -273,46 +241,6 @@ def unlock_phone(*, phone: Phone) -> None:
         WrongGuess.objects.filter(code__phone=phone).delete()
 
 
-@dataclass(frozen=True)
-class Activity:
-    messages: int
-    wrong_guesses: int
-    guessing_sources: int
-
-
-def recent_activity(*, phone: Phone, now: datetime) -> Activity:
-    """What the operator sees of a number: its SMS and wrong codes of the last 24 hours."""
-    since = now - DAY
-    guesses = WrongGuess.objects.filter(code__phone=phone, at__gt=since)
-    return Activity(
-        messages=CodeMessage.objects.filter(code__phone=phone, created_at__gt=since).count(),
-        wrong_guesses=guesses.count(),
-        guessing_sources=guesses.values("source").distinct().count(),
-    )
-
-
-@dataclass(frozen=True)
-class CodeState:
-    """What the code page tells `ip` of `phone`'s newest code, in seconds and attempts."""
-
-    expires_in: int
-    attempts_left: int
-    resend_in: int  # 0: it may ask for a code now
-
-
-def code_state(*, phone: str, ip: str, now: datetime) -> CodeState:
-    codes = PhoneCode.objects.filter(phone__number=phone)
-    current = _newest_code(codes, ip)
-    if current is None:
-        return CodeState(expires_in=0, attempts_left=0, resend_in=0)
-    resend_at = _resend_at(_sent_recently(current.phone_id, ip, now), now, lambda: current)
-    return CodeState(
-        expires_in=max(0, math.ceil((current.expires_at - now).total_seconds())),
-        attempts_left=max(0, _tries_left(current.wrong_from_ip, current.sent_to_ip)),
-        resend_in=_seconds_until(resend_at, now) if resend_at else 0,
-    )
-
-
 def login_code_hash(*, phone: str, code: str) -> str:
     """The keyed hash a login code is stored as (never the code itself)."""
     return salted_hmac("referral.login-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
@@ -323,10 +251,6 @@ def _known(
 ) -> bool:
     """Whether `device` is a device of the account `user_id` that `check` lets through."""
     return device is not None and device.user_id == user_id and check(device)
-
-
-def _seconds_until(moment: datetime, now: datetime) -> int:
-    return max(1, math.ceil((moment - now).total_seconds()))
 
 
 def _account_disabled(phone_field: str) -> Exists:
@@ -350,45 +274,17 @@ def _new_code(guard: _Guard, code: str, now: datetime) -> PhoneCode:
     )
 
 
-class _WrongFromIp(TypedDict):
-    wrong_from_ip: int
-    sent_to_ip: int
-
-
-def _newest_code(
-    codes: QuerySet[PhoneCode], ip: str
-) -> "WithAnnotations[PhoneCode, _WrongFromIp] | None":
-    """The newest of `codes`, with the wrong guesses `ip` made at it and its SMS `ip` asked for."""
-    return (
-        codes.annotate(
-            wrong_from_ip=_count(WrongGuess.objects.filter(code=OuterRef("pk"), source=ip)),
-            sent_to_ip=_count(CodeMessage.objects.filter(code=OuterRef("pk"), source=ip)),
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
-def _count(rows: QuerySet[Any]) -> Coalesce:
-    """The number of `rows` (a correlated subquery), for one annotation among several."""
-    return Coalesce(Subquery(rows.order_by().values("code").annotate(n=Count("pk")).values("n")), 0)
-
-
-def _tries_left(wrong: int, sent: int) -> int:
-    """Guesses an address still has at a code: OTP_MAX_ATTEMPTS for each SMS of it that the
-    address asked for (a test number's code has none, and gets one share). Asking again
-    gives more tries at the same code instead of a new code that would replace the one
-    the owner is typing; the address's LOGIN_FAILURES_PER_IP still bound its guesses."""
-    return settings.OTP_MAX_ATTEMPTS * max(1, sent) - wrong
-
-
 def _code_to_send(guard: _Guard, ip: str, now: datetime, *, sent_today: int) -> PhoneCode:
     """The current code while it has half its life left (even when `ip` spent its tries at it:
     the SMS goes to the owner, and _tries_left gives `ip` more).
 
     With no SMS today there is none to look for: a code lives at most an hour
     (OTP_TTL_SECONDS), and each one went out by SMS when it was made."""
-    current = _newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip) if sent_today else None
+    current = (
+        selectors.newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip)
+        if sent_today
+        else None
+    )
     fresh_until = now + timedelta(seconds=settings.OTP_TTL_SECONDS / 2)
     if current is not None and current.used_at is None and current.expires_at >= fresh_until:
         return current
@@ -396,109 +292,26 @@ def _code_to_send(guard: _Guard, ip: str, now: datetime, *, sent_today: int) -> 
     return _new_code(guard, code, now)
 
 
-def _wrong_guesses(code: PhoneCode, ip: str, now: datetime) -> dict[str, Any]:
-    """One statement: the phone's wrong codes of the last 24 h, those from `ip`, and on `code`,
-    with the SMS of `code` that `ip` asked for (raw, as _sent_recently, and for the same
-    reason)."""
-    guesses, codes, messages = sql.tables(WrongGuess, PhoneCode, CodeMessage)
-    statement = f"""
-        SELECT count(*), min(g.at), max(g.at), count(DISTINCT g.network),
-            count(*) FILTER (WHERE g.source = %(ip)s),
-            min(g.at) FILTER (WHERE g.source = %(ip)s),
-            count(*) FILTER (WHERE g.source = %(ip)s AND g.code_id = %(code)s),
-            (SELECT count(*) FROM {messages} m WHERE m.code_id = %(code)s AND m.source = %(ip)s)
-        FROM {guesses} g JOIN {codes} c ON c.id = g.code_id
-        WHERE c.phone_id = %(phone)s AND g.at > %(day)s
-    """  # noqa: S608 - table names come from the models, values are parameters
-    params = {"phone": code.phone_id, "code": code.pk, "ip": ip, "day": now - DAY}
-    names = (
-        "total", "oldest", "newest", "networks", "from_ip", "oldest_from_ip", "on_code_from_ip",
-        "code_sent_to_ip",
-    )  # fmt: skip
-    return _aggregate(statement, params, names)
-
-
-def _ensure_may_guess(failures: dict[str, Any], now: datetime) -> None:
+def _ensure_may_guess(failures: selectors.WrongGuesses, now: datetime) -> None:
     """Paused for one address after its own failures (until they age out); for everyone only
     after many addresses': for an hour after the newest, doubled for each more /24 (or /48)
     they came from, up to the day it takes them to age out. A few networks cannot keep a
     person out for long; guessing from many is still bounded to LOGIN_FAILURES_PER_PHONE a
     day, plus one each time a pause ends (README, Security)."""
-    if failures["from_ip"] >= settings.LOGIN_FAILURES_PER_IP:
-        raise PhonePaused(retry_after=_seconds_until(failures["oldest_from_ip"] + DAY, now))
-    if failures["total"] >= settings.LOGIN_FAILURES_PER_PHONE:
-        pause = min(DAY, HOUR * 2 ** (failures["networks"] - 1))
-        until = min(failures["newest"] + pause, failures["oldest"] + DAY)
+    # A count of one or more has its oldest and newest (None only where there are none).
+    oldest_from_ip, oldest, newest = failures.oldest_from_ip, failures.oldest, failures.newest
+    if failures.from_ip >= settings.LOGIN_FAILURES_PER_IP and oldest_from_ip is not None:
+        raise PhonePaused(retry_after=selectors.seconds_until(oldest_from_ip + DAY, now))
+    if failures.total >= settings.LOGIN_FAILURES_PER_PHONE and oldest and newest:
+        pause = min(DAY, HOUR * 2 ** (failures.networks - 1))
+        until = min(newest + pause, oldest + DAY)
         if until > now:
-            raise PhonePaused(retry_after=_seconds_until(until, now))
+            raise PhonePaused(retry_after=selectors.seconds_until(until, now))
 
 
-def _sent_recently(phone_id: int, ip: str, now: datetime) -> dict[str, Any]:
-    """One statement: the phone's SMS of the last day and hour, all and from `ip`, and `ip`'s
-    newest (also of those whose code is unused).
-
-    Raw SQL: the ORM spent three times longer building this aggregate than PostgreSQL took
-    to run it, on every request_code.
-    """
-    messages, codes = sql.tables(CodeMessage, PhoneCode)
-    statement = f"""
-        SELECT count(*), min(m.created_at),
-            count(*) FILTER (WHERE m.created_at > %(hour)s),
-            min(m.created_at) FILTER (WHERE m.created_at > %(hour)s),
-            count(*) FILTER (WHERE m.source = %(ip)s),
-            min(m.created_at) FILTER (WHERE m.source = %(ip)s),
-            count(*) FILTER (WHERE m.source = %(ip)s AND m.created_at > %(hour)s),
-            min(m.created_at) FILTER (WHERE m.source = %(ip)s AND m.created_at > %(hour)s),
-            max(m.created_at) FILTER (WHERE m.source = %(ip)s),
-            max(m.created_at) FILTER (WHERE m.source = %(ip)s AND c.used_at IS NULL)
-        FROM {messages} m JOIN {codes} c ON c.id = m.code_id
-        WHERE c.phone_id = %(phone)s AND m.created_at > %(day)s
-    """  # noqa: S608 - table names come from the models, values are parameters
-    params = {
-        "phone": phone_id,
-        "ip": ip,
-        "hour": now - HOUR,
-        "day": now - DAY,
-    }
-    names = (
-        "day", "first_of_day", "hour", "first_of_hour", "ip_day", "ip_first_of_day", "ip_hour",
-        "ip_first_of_hour", "ip_newest", "ip_newest_unused",
-    )  # fmt: skip
-    return _aggregate(statement, params, names)
-
-
-def _aggregate(statement: str, params: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """The one row of aggregate `statement`, by `names`."""
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    return dict(zip(names, row, strict=True))
-
-
-def _resend_at(
-    sent: dict[str, Any],
-    now: datetime,
-    newest_code: "Callable[[], WithAnnotations[PhoneCode, _WrongFromIp] | None]",
-) -> datetime | None:
-    """When the address's cooldown ends, if it has not yet (None: it may ask now).
-
-    It runs from the address's newest SMS, and ends early once its code is used, or once
-    the address has spent its guesses at it (`newest_code()`, with the address's wrong
-    guesses, read only during a cooldown): "request a new one" is then let through.
-    """
-    newest: datetime | None = sent["ip_newest"]
-    if newest is None or newest != sent["ip_newest_unused"]:
-        return None
-    resend_at = newest + timedelta(seconds=settings.OTP_RESEND_SECONDS)
-    if resend_at <= now:
-        return None
-    current = newest_code()
-    if current is not None and _tries_left(current.wrong_from_ip, current.sent_to_ip) <= 0:
-        return None
-    return resend_at
-
-
-def _may_send(guard: _Guard, ip: str, now: datetime, *, known: bool) -> dict[str, Any] | None:
+def _may_send(
+    guard: _Guard, ip: str, now: datetime, *, known: bool
+) -> selectors.SentRecently | None:
     """_ensure_can_send's counts when the limits let an SMS go out; None when they do not."""
     try:
         return _ensure_can_send(guard, ip, now, known=known)
@@ -506,27 +319,29 @@ def _may_send(guard: _Guard, ip: str, now: datetime, *, known: bool) -> dict[str
         return None
 
 
-def _ensure_can_send(guard: _Guard, ip: str, now: datetime, *, known: bool) -> dict[str, Any]:
+def _ensure_can_send(
+    guard: _Guard, ip: str, now: datetime, *, known: bool
+) -> selectors.SentRecently:
     """Per phone and address, then per phone: one address never uses up the phone's share.
     A `known` device of the account skips the phone's share, which strangers can spend."""
-    sent = _sent_recently(guard.id, ip, now)
-    resend_at = _resend_at(
-        sent, now, lambda: _newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip)
+    sent = selectors.sent_recently(guard.id, ip, now)
+    resend_at = selectors.resend_time(
+        sent, now, lambda: selectors.newest_code(PhoneCode.objects.filter(phone_id=guard.id), ip)
     )
     if resend_at is not None:
-        raise Throttled(retry_after=_seconds_until(resend_at, now))
+        raise Throttled(retry_after=selectors.seconds_until(resend_at, now))
     limits = [
-        (sent["ip_hour"], settings.OTP_PER_PHONE_AND_IP_PER_HOUR, "ip_first_of_hour", HOUR),
-        (sent["ip_day"], settings.OTP_PER_PHONE_AND_IP_PER_DAY, "ip_first_of_day", DAY),
+        (sent.ip_hour, settings.OTP_PER_PHONE_AND_IP_PER_HOUR, sent.ip_first_of_hour, HOUR),
+        (sent.ip_day, settings.OTP_PER_PHONE_AND_IP_PER_DAY, sent.ip_first_of_day, DAY),
     ]
     if not known:
         limits += [
-            (sent["hour"], settings.OTP_PER_PHONE_PER_HOUR, "first_of_hour", HOUR),
-            (sent["day"], settings.OTP_PER_PHONE_PER_DAY, "first_of_day", DAY),
+            (sent.hour, settings.OTP_PER_PHONE_PER_HOUR, sent.first_of_hour, HOUR),
+            (sent.day, settings.OTP_PER_PHONE_PER_DAY, sent.first_of_day, DAY),
         ]
     for count, limit, first, window in limits:
-        if count >= limit:
-            raise Throttled(retry_after=_seconds_until(sent[first] + window, now))
+        if count >= limit and first is not None:  # None only where the count is 0
+            raise Throttled(retry_after=selectors.seconds_until(first + window, now))
     return sent
 
 

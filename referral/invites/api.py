@@ -7,19 +7,23 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from referral.accounts import tokens
+from referral.accounts.api import ACCESS, REFRESH, PublicAPIView
 from referral.accounts.authentication import ensure_user_may_act, token_user_id
+from referral.accounts.serializers import LoginCodeField, LoginSerializer, VerifyCodeSerializer
 from referral.core import errors
-from referral.core.http import validated
+from referral.core.http import client_ip, error_body, validated
 from referral.core.openapi import (
     AUTH_ERRORS,
     BODY_ERRORS,
     detail_example,
+    documented_body,
     error_responses,
     field_error,
 )
 from referral.core.serializers import DetailSerializer
 
-from . import selectors, services
+from . import selectors, services, signup
 from .serializers import (
     ActivateInviteSerializer,
     InviteCodeField,
@@ -28,6 +32,91 @@ from .serializers import (
 )
 
 ACTIVATED = gettext_lazy("Invite code activated")
+
+
+class VerifyCodeView(PublicAPIView):
+    """/api/auth/verify_code/: here, not in accounts, since it activates an invite code at
+    sign-up (referral.invites.signup)."""
+
+    @extend_schema(
+        summary="Log in with the SMS code",
+        description="Returns JWT tokens. The user is created at the first successful login. "
+        "An optional invite_code is activated right after sign-up; if it cannot be, the login "
+        "still succeeds and the response carries invite_error.",
+        request=VerifyCodeSerializer,
+        examples=[
+            OpenApiExample(
+                "code", value={"phone": "+79991234567", "code": "1234"}, request_only=True
+            ),
+            OpenApiExample(
+                "code and referral",
+                value={"phone": "+79991234567", "code": "1234", "invite_code": "Z9Y8X7"},
+                request_only=True,
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                LoginSerializer,
+                examples=[
+                    OpenApiExample(
+                        "logged in",
+                        value={
+                            "phone_number": "+79991234567",
+                            "invite_code": "C0A13D",
+                            "access": ACCESS,
+                            "refresh": REFRESH,
+                        },
+                    ),
+                    *(
+                        OpenApiExample(
+                            f"logged in, invite code refused: {refusal.code}",
+                            value={
+                                "phone_number": "+79991234567",
+                                "invite_code": "C0A13D",
+                                "access": ACCESS,
+                                "refresh": REFRESH,
+                                "invite_error": documented_body(refusal),
+                            },
+                        )
+                        for refusal in (
+                            errors.InviteNotFound,
+                            errors.InviteInvalid,
+                            errors.InviteNotNewUser,
+                            errors.InviteCycle,
+                        )
+                    ),
+                ],
+            ),
+            **error_responses(
+                *BODY_ERRORS,
+                (400, "invalid", LoginCodeField.message_for_schema),
+                errors.CodeInvalid,
+                errors.CodeExpired,
+                errors.TooManyAttempts,
+                errors.PhoneLocked,
+                errors.AccountDisabled,
+                errors.PhonePaused,
+                errors.Throttled,
+            ),
+        },
+    )
+    def post(self, request):
+        data = validated(VerifyCodeSerializer, request)
+        login = signup.log_in(
+            phone=data["phone"],
+            code=data["code"],
+            invite_code=data.get("invite_code") or None,
+            ip=client_ip(request),
+            now=timezone.now(),
+        )
+        body: dict[str, object] = {
+            "phone_number": str(login.user.phone),
+            "invite_code": login.user.invite_code,
+            **tokens.issue_tokens(user=login.user),
+        }
+        if login.invite_error is not None:
+            body["invite_error"] = error_body(login.invite_error)
+        return Response(body)
 
 
 class ProfileView(APIView):

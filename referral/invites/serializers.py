@@ -1,9 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from referral.accounts.invite_codes import normalize_invite_code
 from referral.core.serializers import StrictCharField
-
-from .codes import normalize_invite_code
 
 
 class InviteCodeField(StrictCharField):

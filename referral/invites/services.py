@@ -55,7 +55,7 @@ def activate_invite(*, user_id: int, code: str, now: datetime, channel: str = "a
                 "inviter": {
                     "phone": inviter.phone,
                     "invite_code": inviter.invite_code,
-                    "invited_count": events.INVITEES,  # counted by the event's INSERT
+                    "invited_count": inviter.invitees + 1,  # with this one
                 },
                 "activated_at": events.iso(now),
                 "channel": channel,
@@ -91,14 +91,17 @@ class _Party(NamedTuple):
     invited_by_id: int | None
     invite_code: str
     phone: str  # E.164, as stored
+    invitees: int  # read under the activations' lock: exact until the commit
 
 
 def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, bool]:
     """The user (None: no user `user_id`), the owner of `code` (None: no such code; it may be
-    disabled) and whether the user is in the owner's upline (a cycle), in one statement:
-    activations run one at a time, and each round trip inside the lock makes the others wait."""
+    disabled), each with its number of invitees, and whether the user is in the owner's
+    upline (a cycle), in one statement: activations run one at a time, and each round trip
+    inside the lock makes the others wait."""
     (table,) = sql.tables(User)
-    columns = "id, is_active, invited_by_id, invite_code, phone"
+    invitees = f"(SELECT count(*) FROM {table} v WHERE v.invited_by_id = p.id)"  # noqa: S608 - the table name comes from the model
+    columns = f"p.id, p.is_active, p.invited_by_id, p.invite_code, p.phone, {invitees}"
     statement = f"""
         WITH RECURSIVE upline(id) AS (
             SELECT invited_by_id FROM {table} WHERE invite_code = %s
@@ -106,14 +109,14 @@ def _parties(user_id: int, code: str) -> tuple[_Party | None, _Party | None, boo
             SELECT u.invited_by_id FROM {table} u JOIN upline ON u.id = upline.id
         )
         SELECT {columns}, EXISTS (SELECT 1 FROM upline WHERE id = %s)
-        FROM {table} WHERE id = %s OR invite_code = %s
+        FROM {table} p WHERE p.id = %s OR p.invite_code = %s
     """  # noqa: S608 - the table name comes from the model, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(statement, [code, user_id, user_id, code])
         rows = cursor.fetchall()
-    user = next((_Party(*row[:5]) for row in rows if row[0] == user_id), None)
-    inviter = next((_Party(*row[:5]) for row in rows if row[3] == code), None)
-    return user, inviter, bool(rows and rows[0][5])
+    user = next((_Party(*row[:6]) for row in rows if row[0] == user_id), None)
+    inviter = next((_Party(*row[:6]) for row in rows if row[3] == code), None)
+    return user, inviter, bool(rows and rows[0][6])
 
 
 def _record(user_id: int, inviter_id: int, now: datetime, event: Event | None) -> int:
@@ -127,7 +130,6 @@ def _record(user_id: int, inviter_id: int, now: datetime, event: Event | None) -
             update=f"UPDATE {table} SET invited_by_id = %s, invited_at = %s "  # noqa: S608 - the table name comes from the model
             "WHERE id = %s AND invited_by_id IS NULL RETURNING 1",
             params=[inviter_id, now, user_id],
-            count_invitees_of=inviter_id,
         )
     return User.objects.filter(pk=user_id, invited_by__isnull=True).update(
         invited_by_id=inviter_id, invited_at=now

@@ -19,6 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referral.accounts import services
+from referral.accounts.invite_codes import normalize_invite_code
+from referral.accounts.selectors import CodeState, code_state
 from referral.accounts.serializers import RequestCodeSerializer, VerifyCodeSerializer
 from referral.core import devices, ratelimit
 from referral.core.errors import (
@@ -35,8 +37,7 @@ from referral.core.errors import (
 )
 from referral.core.http import client_ip
 from referral.core.serializers import first_error
-from referral.invites import selectors
-from referral.invites.codes import normalize_invite_code
+from referral.invites import selectors, signup
 from referral.invites.serializers import ActivateInviteSerializer
 from referral.invites.services import activate_invite
 from referral.web import phones
@@ -88,7 +89,7 @@ def phone(request):
             except ChallengeRequired as challenged:
                 return _challenge(request, challenged, phone=request.POST["phone"], invite=invite)
             except Throttled as throttled:
-                if not services.code_state(phone=number, ip=ip, now=timezone.now()).resend_in:
+                if not code_state(phone=number, ip=ip, now=timezone.now()).resend_in:
                     error = str(throttled.message)
                 else:  # a code was sent moments ago: let them type it
                     messages.info(request, _("A code was already sent to this number."))
@@ -198,7 +199,7 @@ def code(request):
         if serializer.is_valid():
             invite = request.session.get(INVITE_KEY)
             try:
-                login = services.log_in(
+                login = signup.log_in(
                     phone=number,
                     code=serializer.validated_data["code"],
                     invite_code=invite,
@@ -229,7 +230,7 @@ def code(request):
                 return response
         else:
             error = str(first_error(serializer.errors)[0])
-    state = services.code_state(phone=number, ip=client_ip(request), now=timezone.now())
+    state = code_state(phone=number, ip=client_ip(request), now=timezone.now())
     context = {
         "phone": number,
         "state": state,
@@ -241,7 +242,7 @@ def code(request):
     return render(request, "web/code.html", context, status=400 if error else 200)
 
 
-def _spent(state: services.CodeState, refusal: DomainError | None) -> str | None:
+def _spent(state: CodeState, refusal: DomainError | None) -> str | None:
     """Why the code can no longer log in, if it cannot: the page then says only that and
     offers a new code. A refusal of another kind (the number paused or blocked) is said
     instead, as it is what a new code would meet too."""

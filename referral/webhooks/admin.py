@@ -2,10 +2,13 @@
 the log of every event, delivery and attempt, with replay."""
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -29,8 +32,8 @@ class EndpointForm(forms.ModelForm):
         model = Endpoint
         fields = ["url", "events"]
 
-    def clean_url(self):
-        url = self.cleaned_data["url"]
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
         try:
             safety.check(url)
         except safety.UnsafeURL as error:
@@ -46,10 +49,12 @@ class EndpointAdmin(admin.ModelAdmin):
     readonly_fields = ["enabled", "disabled_reason", "failing_since", "created_at"]
     actions = ["disable", "enable", "rotate_secret", "send_test"]
 
-    def get_fields(self, request, obj=None):
-        return ["url", "events"] if obj is None else ["url", "events", *self.readonly_fields]
+    def get_fields(self, request: HttpRequest, obj: Endpoint | None = None) -> tuple[str, ...]:
+        return ("url", "events") if obj is None else ("url", "events", *self.readonly_fields)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Endpoint, form: forms.ModelForm, change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -62,17 +67,17 @@ class EndpointAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Disable"))
-    def disable(self, request, queryset):
+    def disable(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         for endpoint in queryset:
             endpoints.set_enabled(endpoint=endpoint, enabled=False, reason="by an operator")
 
     @admin.action(description=_("Enable"))
-    def enable(self, request, queryset):
+    def enable(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         for endpoint in queryset:
             endpoints.set_enabled(endpoint=endpoint, enabled=True)
 
     @admin.action(description=_("Rotate the secret (the old one signs for the overlap)"))
-    def rotate_secret(self, request, queryset):
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         overlap = timedelta(hours=settings.WEBHOOKS_SECRET_OVERLAP_HOURS)
         for endpoint in queryset:
             secret = endpoints.rotate_secret(endpoint=endpoint, overlap=overlap, now=timezone.now())
@@ -83,16 +88,16 @@ class EndpointAdmin(admin.ModelAdmin):
             )
 
     @admin.action(description=_("Send a test event"))
-    def send_test(self, request, queryset):
+    def send_test(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         for endpoint in queryset:
             events.send_test(endpoint_id=endpoint.pk, now=timezone.now())
 
 
 class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -104,7 +109,7 @@ class DeliveryInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -116,11 +121,11 @@ class AttemptInline(admin.TabularInline):
     can_delete = False
     ordering = ["at", "id"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-def _replay(request, deliveries) -> None:
+def _replay(request: HttpRequest, deliveries: QuerySet[Delivery]) -> None:
     count = delivery.replay(deliveries, now=timezone.now())
     messages.success(
         request,
@@ -141,7 +146,7 @@ class EventAdmin(ReadOnly):
     actions = ["replay"]
 
     @admin.action(description=_("Send again to every endpoint it went to"))
-    def replay(self, request, queryset):
+    def replay(self, request: HttpRequest, queryset: QuerySet[Event]) -> None:
         _replay(request, Delivery.objects.filter(event__in=queryset))
 
 
@@ -176,9 +181,9 @@ class DeliveryAdmin(ReadOnly):
     actions = ["replay"]
 
     @admin.display(description=_("type"), ordering="event__type")
-    def event_type(self, row):
+    def event_type(self, row: Delivery) -> str:
         return row.event.type
 
     @admin.action(description=_("Send again"))
-    def replay(self, request, queryset):
+    def replay(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         _replay(request, queryset)

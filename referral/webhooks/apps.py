@@ -7,5 +7,5 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import endpoints  # noqa: F401 - connects the cache invalidation

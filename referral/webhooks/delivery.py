@@ -20,10 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from referral.core import outbox
@@ -132,7 +133,7 @@ def claim_fairly(
 
 
 def attempt(
-    delivery: Delivery, *, now: datetime, resolve: Callable[..., list] = socket.getaddrinfo
+    delivery: Delivery, *, now: datetime, resolve: Callable[..., list[Any]] = socket.getaddrinfo
 ) -> Result:
     """POST the event to its endpoint once, all within WEBHOOKS_TIMEOUT_SECONDS (the name's
     lookup included), to the address the SSRF check approved. Touches no database."""
@@ -176,7 +177,9 @@ def attempt(
 _lookups = ThreadPoolExecutor(4, thread_name_prefix="webhook-dns")
 
 
-def _looked_up(resolve: Callable[..., list], deadline: float, *args, **kwargs) -> list:
+def _looked_up(
+    resolve: Callable[..., list[Any]], deadline: float, *args: object, **kwargs: object
+) -> list[Any]:
     return _lookups.submit(resolve, *args, **kwargs).result(timeout=_left(deadline))
 
 
@@ -321,9 +324,9 @@ def prune_log(*, now: datetime) -> tuple[int, dict[str, int]]:
     return old.exclude(id__in=pending).delete()
 
 
-def replay(deliveries, *, now: datetime) -> int:
+def replay(deliveries: QuerySet[Delivery], *, now: datetime) -> int:
     """Send `deliveries` (a queryset) again from the start of the schedule, same webhook-id."""
-    count = deliveries.update(
+    count: int = deliveries.update(
         state=PENDING, attempts=0, next_try_at=now, lease_until=None, claimed_by=""
     )
     transaction.on_commit(event_queued)

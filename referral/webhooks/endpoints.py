@@ -54,6 +54,6 @@ def subscribed(event_type: str) -> list[int]:
 
 
 @receiver([post_save, post_delete], sender=Endpoint)
-def forget_subscriptions(**_) -> None:
+def forget_subscriptions(**_: object) -> None:
     """After any change of an endpoint (queryset updates call it themselves)."""
     cache.delete(_CACHE_KEY)

@@ -10,8 +10,8 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from referral.core import sql
@@ -20,17 +20,14 @@ from . import delivery, endpoints
 from .models import TEST_EVENT, Event
 
 VERSION = 1
-# Stands in `data` for the number of invitees of `count_invitees_of`, read by the INSERT.
-INVITEES = "__invitees__"
 
 
 def emit(
     event_type: str,
-    data: Callable[[], dict],
+    data: Callable[[], dict[str, Any]],
     *,
     now: datetime,
     to: list[int] | None = None,
-    count_invitees_of: int | None = None,
 ) -> str | None:
     """Queue `event_type` with `data()` for every endpoint that takes it (or for `to`);
     return its id (None: no endpoint takes it).
@@ -40,18 +37,13 @@ def emit(
     row = prepare(event_type, data, now=now, to=to)
     if row is None:
         return None
-    write(row, count_invitees_of=count_invitees_of)
+    write(row)
     return row.id
 
 
-def write(row: Event, *, count_invitees_of: int | None = None) -> None:
+def write(row: Event) -> None:
     """Insert a prepared event; delivery starts after the commit."""
-    if count_invitees_of is None:
-        row.save(force_insert=True)
-    else:
-        statement, params = _insert_counting_invitees(row, count_invitees_of)
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
+    row.save(force_insert=True)
     transaction.on_commit(delivery.event_queued)
 
 
@@ -64,7 +56,11 @@ def send_test(*, endpoint_id: int, now: datetime) -> str:
 
 
 def prepare(
-    event_type: str, data: Callable[[], dict], *, now: datetime, to: list[int] | None = None
+    event_type: str,
+    data: Callable[[], dict[str, Any]],
+    *,
+    now: datetime,
+    to: list[int] | None = None,
 ) -> Event | None:
     """The event's row, not yet written (None: no endpoint takes the type)."""
     targets = endpoints.subscribed(event_type) if to is None else to
@@ -78,36 +74,24 @@ def prepare(
     return row
 
 
-def update_then_emit(row: Event, *, update: str, params: list, count_invitees_of: int) -> int:
+def update_then_emit(row: Event, *, update: str, params: list[Any]) -> int:
     """PostgreSQL, one statement: `update` (an UPDATE … RETURNING 1) and, if it changed a
-    row, the event `row`, counting `count_invitees_of`'s invitees with the updated one.
-    Returns how many rows were updated. Called inside an activation's serialized section,
-    where every round trip lengthens the wait of every other activation."""
-    insert, insert_params = _insert_counting_invitees(row, count_invitees_of, plus=1)
-    # COUNT(*) makes one row even of none: HAVING keeps it only if `update` changed one.
-    statement = f"WITH changed AS ({update}) {insert} HAVING EXISTS (SELECT 1 FROM changed)"  # noqa: S608 - both parts built by our code from model table names
+    row, the event `row`. Returns how many rows were updated. Called inside an activation's
+    serialized section, where every round trip lengthens the wait of every other activation.
+    """
+    (events,) = sql.tables(Event)
+    statement = (
+        f"WITH changed AS ({update}) "  # noqa: S608 - built by our code from model table names
+        f"INSERT INTO {events} (id, type, body, targets, fanned_out, created_at) "
+        "SELECT %s, %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM changed)"
+    )
+    values: list[Any] = [row.id, row.type, row.body, row.targets, False, row.created_at]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *insert_params])
-        written = cursor.rowcount
+        cursor.execute(statement, [*params, *values])
+        written: int = cursor.rowcount
     if written:
         transaction.on_commit(delivery.event_queued)
     return written
-
-
-def _insert_counting_invitees(row: Event, user_id: int, plus: int = 0) -> tuple[str, list]:
-    """Raw SQL, one statement: the event, with INVITEES in its body replaced by the number
-    of `user_id`'s invitees as the INSERT reads it (in the change's transaction, so an
-    invitee added earlier in it counts; `plus` adds one the same statement adds). An ORM
-    count first would be a second round trip."""
-    events, users = sql.tables(Event, get_user_model())
-    statement = (
-        f"INSERT INTO {events} (id, type, body, targets, fanned_out, created_at) "  # noqa: S608 - table names from the models; values are parameters
-        "SELECT %s, %s, REPLACE(%s, %s, CAST(COUNT(*) + %s AS TEXT)), %s, %s, %s "
-        f"FROM {users} WHERE invited_by_id = %s"
-    )
-    created_at = row.created_at
-    params = [row.id, row.type, row.body, json.dumps(INVITEES), plus, row.targets, False]
-    return statement, [*params, created_at, user_id]
 
 
 def iso(moment: datetime) -> str:

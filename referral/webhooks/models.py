@@ -28,7 +28,7 @@ class Endpoint(models.Model):
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.url
 
 
@@ -53,7 +53,7 @@ class Event(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.id
 
 
@@ -86,7 +86,7 @@ class Delivery(models.Model):
         ]
         indexes = [models.Index(fields=["state", "next_try_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _("%(event)s to endpoint %(endpoint)s") % {
             "event": self.event_id,
             "endpoint": self.endpoint_id,
@@ -108,7 +108,7 @@ class Attempt(models.Model):
         verbose_name_plural = _("delivery attempts")
         indexes = [models.Index(fields=["at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _("%(outcome)s in %(ms)s ms") % {
             "outcome": self.status or self.error,
             "ms": self.duration_ms,

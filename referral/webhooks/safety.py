@@ -7,6 +7,7 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -39,7 +40,7 @@ class Target:
     addresses: tuple[str, ...]
 
 
-def check(url: str, *, resolve: Callable[..., list] = socket.getaddrinfo) -> Target:
+def check(url: str, *, resolve: Callable[..., list[Any]] = socket.getaddrinfo) -> Target:
     """The Target of `url`; UnsafeURL unless it is http(s) and every address of its host
     is public. `resolve` is getaddrinfo (tests pass a resolver of their own)."""
     parts = urlsplit(url)

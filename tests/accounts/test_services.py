@@ -5,12 +5,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from harness.challenge import solve
 from harness.servers import code_from_sms
-from referral.accounts import models, services, sms
+from referral.accounts import models, selectors, services, sms
 from referral.accounts.models import CodeMessage, Phone, PhoneCode, User, WrongGuess
 from referral.core import devices, errors
 from referral.core.sealing import unseal
@@ -20,21 +19,6 @@ from ..factories import PHONE, make_user, new_phone, wrong_code
 pytestmark = pytest.mark.django_db
 
 IP = "203.0.113.7"
-
-
-@pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
-def request_code(django_capture_on_commit_callbacks):
-    def request(phone=PHONE, *, now, ip=IP, altcha=None, device=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.request_code(phone=phone, ip=ip, now=now, altcha=altcha, device=device)
-        return code_from_sms(sms.outbox[-1].text)
-
-    return request
 
 
 def test_request_code_sends_a_four_digit_code_to_the_phone(request_code, now):
@@ -119,33 +103,6 @@ def test_a_cooldown_says_how_long_is_left(request_code, now):
 )
 def test_waits_are_said_in_seconds_minutes_or_hours(seconds, said):
     assert str(errors.Throttled(retry_after=seconds).message).endswith(f"через {said}.")
-
-
-def test_the_code_state_tells_expiry_attempts_and_resend(request_code, now):
-    request_code(now=now)
-    guess_wrong(now + timedelta(seconds=20), ip=IP)
-
-    state = services.code_state(phone=PHONE, ip=IP, now=now + timedelta(seconds=30))
-
-    assert state == services.CodeState(expires_in=270, attempts_left=4, resend_in=30)
-    stranger = services.code_state(phone=PHONE, ip="198.51.100.9", now=now + timedelta(seconds=30))
-    assert stranger.attempts_left == 5 and stranger.resend_in == 0
-
-
-def test_the_code_state_of_a_spent_code_lets_a_new_one_be_asked_for_at_once(request_code, now):
-    request_code(now=now)
-    for _ in range(5):
-        guess_wrong(now, ip=IP)
-
-    state = services.code_state(phone=PHONE, ip=IP, now=now + timedelta(seconds=1))
-
-    assert state.attempts_left == 0 and state.resend_in == 0
-
-
-def test_the_code_state_before_any_code_is_empty(now):
-    assert services.code_state(phone=PHONE, ip=IP, now=now) == services.CodeState(
-        expires_in=0, attempts_left=0, resend_in=0
-    )
 
 
 @pytest.mark.usefixtures("fixed_counters_only")
@@ -254,48 +211,6 @@ def test_verify_refuses_the_right_code_after_five_wrong_guesses(request_code, no
     assert not User.objects.exists()
 
 
-def test_log_in_activates_an_invite_code_at_sign_up(request_code, now):
-    inviter = make_user()
-
-    login = services.log_in(
-        phone=PHONE, code=request_code(now=now), ip=IP, now=now, invite_code=inviter.invite_code
-    )
-
-    assert login.created and login.invite_error is None
-    assert User.objects.get(pk=login.user.pk).invited_by == inviter
-
-
-def test_log_in_keeps_the_login_when_the_invite_code_fails(request_code, now):
-    login = services.log_in(
-        phone=PHONE, code=request_code(now=now), ip=IP, now=now, invite_code="ZZZZZZ"
-    )
-
-    assert login.created
-    assert isinstance(login.invite_error, errors.InviteNotFound)
-
-
-def test_log_in_reports_an_invite_code_given_by_an_existing_user(request_code, now):
-    user = make_user(PHONE)
-    inviter = make_user()
-
-    login = services.log_in(
-        phone=PHONE, code=request_code(now=now), ip=IP, now=now, invite_code=inviter.invite_code
-    )
-
-    assert not login.created
-    assert isinstance(login.invite_error, errors.InviteNotNewUser)
-    assert User.objects.get(pk=user.pk).invited_by is None
-
-
-def test_log_in_reports_a_malformed_invite_code_at_sign_up(request_code, now):
-    login = services.log_in(
-        phone=PHONE, code=request_code(now=now), ip=IP, now=now, invite_code="?"
-    )
-
-    assert login.created
-    assert isinstance(login.invite_error, errors.InviteInvalid)
-
-
 def test_sign_up_draws_another_invite_code_after_a_collision(request_code, now, monkeypatch):
     taken = make_user().invite_code
     draws = iter([taken, taken, "NEWC0D"])
@@ -389,7 +304,7 @@ def test_an_address_that_used_up_its_guesses_gets_the_code_again_with_five_more(
     second = request_code(now=now + timedelta(seconds=61))
 
     assert second == first and PhoneCode.objects.count() == 1
-    assert services.code_state(phone=PHONE, ip=IP, now=now).attempts_left == 5
+    assert selectors.code_state(phone=PHONE, ip=IP, now=now).attempts_left == 5
     services.verify_code(phone=PHONE, ip=IP, code=second, now=now + timedelta(seconds=62))
 
 
@@ -582,17 +497,6 @@ def test_guessing_into_a_phone_stays_bounded(request_code, now, fresh_addresses)
     compared = WrongGuess.objects.count()  # every wrong code that was compared, none other
     assert 50 <= compared <= 50 + 24
     assert compared / 10**4 <= 0.01
-
-
-def test_the_code_state_reads_the_newest_code_once_during_a_cooldown(
-    request_code, now, django_assert_num_queries
-):
-    request_code(now=now)
-
-    with django_assert_num_queries(2):  # the newest code with its guesses, and the SMS sent
-        state = services.code_state(phone=PHONE, ip=IP, now=now + timedelta(seconds=10))
-
-    assert state.resend_in == 50
 
 
 def statements_of(call) -> list[str]:

@@ -168,7 +168,7 @@ def test_the_address_is_checked_again_at_send_time(subscribe, settings):
 def test_the_housekeeping_prunes_the_log_past_its_retention_but_not_what_is_still_due(
     subscribe, settings
 ):
-    from referral.accounts.housekeeping import prune
+    from referral.worker.housekeeping import prune
 
     settings.WEBHOOK_LOG_RETENTION_DAYS = 30
     _running, endpoint = subscribe(*([500] * 3))

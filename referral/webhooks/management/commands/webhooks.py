@@ -1,9 +1,10 @@
 """`manage.py webhooks add|list|disable|enable|rotate-secret|send-test`."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from referral.webhooks import endpoints, events, safety
@@ -13,7 +14,7 @@ from referral.webhooks.models import EVENT_TYPES, TEST_EVENT, Endpoint
 class Command(BaseCommand):
     help = "Manage webhook endpoints."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="command", required=True)
         add = commands.add_parser("add", help="Subscribe a URL; prints its secret, once.")
         add.add_argument("url")
@@ -35,7 +36,7 @@ class Command(BaseCommand):
             "--overlap-hours", type=int, default=settings.WEBHOOKS_SECRET_OVERLAP_HOURS
         )
 
-    def handle(self, *args, command, **options):
+    def handle(self, *args: str, command: str, **options: Any) -> None:
         now = timezone.now()
         if command == "add":
             events_ = options["events"].split(",") if options["events"] else None

@@ -9,7 +9,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from referral.accounts.worker import start_workers
+from referral.worker.start import start_workers
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as BaseCommand
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 
-from referral.accounts.worker import start_workers
 from referral.core.middleware import is_chunked
+from referral.worker.start import start_workers
 
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})[ \t]*(;[^\r\n]*)?\r?\n")
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
-from . import delivery
-from .models import Delivery
+from referral.webhooks import delivery
+from referral.webhooks.models import Delivery
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Housekeeping: rows that are no longer needed are deleted, on a schedule.
 
-The worker runs it (referral.accounts.worker; runserver too in development):
+The worker runs it (referral.worker.start; runserver too in development):
 see README "Data retention" for what is kept how long.
 """
 
@@ -14,9 +14,8 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from referral.accounts.models import PhoneCode
 from referral.webhooks import delivery as webhooks
-
-from .models import PhoneCode
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from harness.servers import eventually
 from referral.accounts import services, sms
 from referral.accounts.models import CodeMessage
-from referral.accounts.worker import SmsWorker
+from referral.worker.sms import SmsWorker
 
 from ..factories import PHONE
 
@@ -30,7 +30,7 @@ class BlockedGateway:
 @pytest.fixture
 def worker(settings):
     settings.SMS_DELIVER_ON_COMMIT = False  # as in production: the request only queues
-    settings.SMS_GATEWAY = "tests.accounts.test_worker.BlockedGateway"
+    settings.SMS_GATEWAY = "tests.worker.test_sms.BlockedGateway"
     release.clear()
     while sending.acquire(blocking=False):  # nothing left over from an earlier test
         pass

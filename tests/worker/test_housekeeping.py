@@ -11,8 +11,8 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from harness.servers import RedisServer, Worker, shared_postgres
 from referral.accounts import services
-from referral.accounts.housekeeping import prune
 from referral.accounts.models import CodeMessage, PhoneCode, WrongGuess
+from referral.worker.housekeeping import prune
 
 from ..factories import PHONE, make_user
 

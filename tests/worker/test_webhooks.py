@@ -9,9 +9,9 @@ from django.utils import timezone
 from harness.receiver import Receiver
 from harness.servers import eventually
 from referral.webhooks import endpoints, events
-from referral.webhooks.worker import WebhookWorker
+from referral.worker.webhooks import WebhookWorker
 
-from .test_sending import Trickle
+from ..webhooks.test_sending import Trickle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,8 +3,8 @@ import random
 import pytest
 from django.conf import settings
 
-from referral.invites import codes
-from referral.invites.codes import new_invite_code, normalize_invite_code
+from referral.accounts import invite_codes as codes
+from referral.accounts.invite_codes import new_invite_code, normalize_invite_code
 
 
 def test_new_codes_are_six_characters_drawn_by_the_csprng_from_the_alphabet(monkeypatch):

@@ -1,8 +1,4 @@
-"""The worker: delivers queued SMS on a pool of threads, and runs the housekeeping.
-
-`manage.py worker` runs it in its own process (production, `make serve`); in
-development runserver runs it on a thread of its own, so one command does it all.
-"""
+"""The SMS delivery loop: claims queued SMS and sends them on a pool of threads."""
 
 import logging
 import os
@@ -15,11 +11,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
-from referral.webhooks.worker import WebhookWorker
-
-from . import delivery
-from .housekeeping import Janitor
-from .models import CodeMessage
+from referral.accounts import delivery
+from referral.accounts.models import CodeMessage
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +110,3 @@ class SmsWorker(threading.Thread):
             or state["oldest_seconds"] > settings.SMS_QUEUE_WARN_AGE_SECONDS
         ):
             logger.warning("SMS queue behind: %s", state)
-
-
-def start_workers() -> tuple[SmsWorker, Janitor, WebhookWorker]:
-    """The background parts of the worker, started (threads of this process)."""
-    sms_worker, janitor, webhook_worker = SmsWorker(), Janitor(), WebhookWorker()
-    for part in (sms_worker, janitor, webhook_worker):
-        part.start()
-    return sms_worker, janitor, webhook_worker
