@@ -1,10 +1,11 @@
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from harness.servers import code_from_sms
-from referral.accounts import sms
+from referral.accounts import services, sms
 
 from .factories import PHONE
 
@@ -81,3 +82,22 @@ def authed(log_in):
         return client
 
     return make
+
+
+@pytest.fixture
+def now():
+    """The present to the second, for services that take the clock."""
+    return timezone.now().replace(microsecond=0)
+
+
+@pytest.fixture
+def request_code(django_capture_on_commit_callbacks):
+    """request_code through the service (from an address of the test's choosing); the code
+    its SMS carried."""
+
+    def request(phone=PHONE, *, now, ip="203.0.113.7", altcha=None, device=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.request_code(phone=phone, ip=ip, now=now, altcha=altcha, device=device)
+        return code_from_sms(sms.outbox[-1].text)
+
+    return request

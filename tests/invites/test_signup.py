@@ -1,10 +1,7 @@
 """Sign-up with an invite code: accounts' login, then the activation (referral.invites.signup)."""
 
 import pytest
-from django.utils import timezone
 
-from harness.servers import code_from_sms
-from referral.accounts import services, sms
 from referral.accounts.models import User
 from referral.core import errors
 from referral.invites import signup
@@ -14,21 +11,6 @@ from ..factories import PHONE, make_user
 pytestmark = pytest.mark.django_db
 
 IP = "203.0.113.7"
-
-
-@pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
-def request_code(django_capture_on_commit_callbacks):
-    def request(phone=PHONE, *, now, ip=IP):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.request_code(phone=phone, ip=ip, now=now)
-        return code_from_sms(sms.outbox[-1].text)
-
-    return request
 
 
 def test_log_in_activates_an_invite_code_at_sign_up(request_code, now):
