@@ -72,7 +72,7 @@ test: install system-deps node-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
 
 # The inner loop: lint, types and every in-process test (no browser, no live servers).
 test-fast: install
